@@ -1,0 +1,3 @@
+"""CivicPort: digital-government platform for Vietnamese cities."""
+
+__version__ = "0.1.0"

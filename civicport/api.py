@@ -1,0 +1,26 @@
+"""The JSON API at /api/v1/: each app's ninja Router is mounted here.
+
+Separate NinjaAPI instances serve the standards we implement (Open311, CKAN), since
+those have their own envelopes and error formats.
+"""
+
+from ninja import NinjaAPI
+
+from civicport.core.api import ApiError, install_error_handlers
+from civicport.core.api import router as core_router
+from civicport.core.api_auth import auth_methods
+
+api = NinjaAPI(
+    title="CivicPort API",
+    version="1",
+    description=(
+        "API of the CivicPort digital-government platform. Authenticate with a session "
+        "cookie (browser) or `Authorization: Bearer <token>` (`civicport token create`)."
+    ),
+    urls_namespace="api-v1",
+    auth=auth_methods(optional=True),
+)
+install_error_handlers(api)
+api.add_router("/", core_router)
+
+__all__ = ["ApiError", "api"]
