@@ -6,8 +6,12 @@ message in the request's language.
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import PageNumberPagination, paginate
+
+from civicport.core.api_auth import REQUIRED
+from civicport.core.queries import user_agencies
 
 router = Router(tags=["core"])
 
@@ -61,6 +65,61 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):
-        return api.create_response(
-            request, error_body("error", str(exc)), status=exc.status_code
-        )
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            body = error_body(
+                "csrf_failed",
+                _("The security token (CSRF) is missing or wrong. Reload the page and try again."),
+            )
+        else:
+            body = error_body("error", str(exc))
+        return api.create_response(request, body, status=exc.status_code)
+
+
+# --- who am I ------------------------------------------------------------------------------
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    kind: str
+    is_city_admin: bool
+    is_ioc_viewer: bool
+
+
+class MeOut(Schema):
+    authenticated: bool
+    user: UserOut | None
+
+
+class MembershipOut(Schema):
+    agency_id: int
+    agency_code: str
+    agency_name: str
+    role: str
+
+
+@router.get("/me", response=MeOut, summary="The caller's account (anonymous allowed)")
+def me(request):
+    user = request.user
+    if not user.is_authenticated:
+        return {"authenticated": False, "user": None}
+    return {"authenticated": True, "user": user}
+
+
+@router.get(
+    "/me/agencies", response=list[MembershipOut], auth=REQUIRED,
+    summary="The caller's agencies and roles",
+)
+@paginate(PageNumberPagination)
+def my_agencies(request):
+    return [
+        {"agency_id": m.agency_id, "agency_code": m.agency.code, "agency_name": m.agency.name,
+         "role": m.role}
+        for m in user_agencies(request.user)
+    ]
+
+
+@router.post("/me/ping", auth=REQUIRED, summary="Check that credentials (and CSRF) work")
+def ping(request):
+    return {"ok": True, "user_id": request.user.pk}

@@ -184,6 +184,9 @@ class LoginFailure(models.Model):
     address = models.GenericIPAddressField(null=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    def __str__(self):
+        return f"{self.account} @ {self.at:%Y-%m-%d %H:%M}"
+
 
 class ApiToken(models.Model):
     """A bearer token for the APIs. Only its SHA-256 is stored; the token is shown once."""
@@ -240,6 +243,9 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"audit head #{self.last_seq}"
 
 
 class AuditEntry(models.Model):
@@ -357,4 +363,7 @@ class SearchEntry(models.Model):
             models.Index(fields=["scope", "word", "object_id"], name="search_scope_word"),
             models.Index(fields=["scope", "object_id"], name="search_scope_object"),
         ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.object_id}:{self.word}"
 
