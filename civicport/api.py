@@ -22,5 +22,6 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", core_router)
+api.add_router("/calendar/", calendar_router)
 
 __all__ = ["ApiError", "api"]
