@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from civicport.core.api import ApiError, install_error_handlers
 from civicport.core.api import router as core_router
 from civicport.core.api_auth import auth_methods
+from civicport.core.api_calendar import router as calendar_router
 
 api = NinjaAPI(
     title="CivicPort API",
