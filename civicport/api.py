@@ -10,6 +10,7 @@ from civicport.core.api import ApiError, install_error_handlers
 from civicport.core.api import router as core_router
 from civicport.core.api_auth import auth_methods
 from civicport.core.api_calendar import router as calendar_router
+from civicport.core.api_units import router as units_router
 
 api = NinjaAPI(
     title="CivicPort API",
@@ -24,5 +25,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/calendar/", calendar_router)
+api.add_router("/units/", units_router)
 
 __all__ = ["ApiError", "api"]
