@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint bench messages clean
+.PHONY: demo test install lint bench messages openapi clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)
 
 messages: $(STAMP)
 	cd civicport && ../$(BIN)/civicport makemessages -l vi --no-obsolete && ../$(BIN)/civicport compilemessages -l vi
+
+openapi: $(STAMP)
+	$(BIN)/civicport openapi --output docs/openapi-v1.json
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -112,7 +112,7 @@ MIDDLEWARE = [
     "civicport.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "civicport.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,6 +177,7 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
@@ -215,6 +216,8 @@ EMAIL_PORT = get_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = get_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = get_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = get_bool("EMAIL_USE_TLS", True)
+# A hung mail server must not hold a worker forever.
+EMAIL_TIMEOUT = get_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = get_str("DEFAULT_FROM_EMAIL", "CivicPort <no-reply@civicport.local>")
 EMAIL_BACKEND = get_str(
     "EMAIL_BACKEND",

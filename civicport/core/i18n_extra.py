@@ -5,11 +5,12 @@ old wording. Marking the new strings here puts them in our catalogue, which Djan
 consults first (LOCALE_PATHS), so citizens never see an English error.
 """
 
-from django.utils.translation import ngettext_noop
+from django.utils.translation import ngettext_lazy
 
 DJANGO_MESSAGES = [
-    ngettext_noop(
+    ngettext_lazy(
         "This password is too short. It must contain at least %d character.",
         "This password is too short. It must contain at least %d characters.",
+        "min_length",
     ),
 ]

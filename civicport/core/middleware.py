@@ -6,6 +6,8 @@ import time
 import uuid
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 
 request_log = logging.getLogger("civicport.request")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -60,3 +62,20 @@ class ContentSecurityPolicyMiddleware:
         header = self.docs_header if request.path.endswith("/docs") else self.header
         response.headers.setdefault("Content-Security-Policy", header)
         return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Vietnamese first: pages speak Vietnamese unless the visitor chose English.
+
+    Many Vietnamese phones run an English system language, so a browser's
+    Accept-Language says little about what a citizen reads best; the language switch
+    (a cookie) decides. API clients do set Accept-Language on purpose: it is honoured.
+    """
+
+    def process_request(self, request):
+        if request.path.startswith("/api/"):
+            return super().process_request(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -5,6 +5,7 @@ CIVICPORT_REQUIRE_BROWSER=1 (CI sets it): there a missing browser is a failure.
 """
 
 import os
+import re
 import shutil
 
 import pytest
@@ -56,9 +57,10 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     if os.environ.get("CIVICPORT_BROWSER_ARTIFACTS"):
+        # Screenshots of the final state of each test, for looking at what users see.
         os.makedirs("test-artifacts", exist_ok=True)
-        page.screenshot(path=f"test-artifacts/{os.environ.get('PYTEST_CURRENT_TEST', 'page')
-                        .split(' ')[0].replace('/', '_').replace(':', '_')}.png", full_page=True)
+        name = re.sub(r"[^\w.-]", "_", os.environ.get("PYTEST_CURRENT_TEST", "page").split()[0])
+        page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
     context.close()
 
 

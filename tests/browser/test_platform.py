@@ -44,7 +44,7 @@ def test_home_language_switch_register_and_officer_login(page, seeded):
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_role("link", name=re.compile("Chuyên viên xử lý")).click()
-    expect(page.get_by_test_id("memberships")).to_contain_text("UBND")
+    expect(page.get_by_test_id("memberships")).to_contain_text("Ủy ban nhân dân phường Hồng Bàng")
     expect(page.get_by_test_id("memberships")).to_contain_text("Chuyên viên xử lý")
 
 

@@ -50,3 +50,4 @@ def test_session_post_without_csrf_is_not_authenticated(make_user):
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "csrf_failed"
     assert "CSRF" in response.json()["error"]["message"]
+

@@ -31,9 +31,16 @@ def test_language_switch_to_english_and_back(client):
 
 
 @pytest.mark.django_db
-def test_english_from_accept_language(client):
+def test_pages_stay_vietnamese_for_an_english_browser_until_switched(client):
     response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
-    assert '<html lang="en">' in response.content.decode()
+    assert '<html lang="vi">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_api_honours_accept_language(client):
+    response = client.get("/api/v1/units/wards/1", headers={"accept-language": "en"})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "No administrative unit has code 1."
 
 
 @pytest.mark.django_db
