@@ -17,8 +17,20 @@ from civicport.core.text import words
 
 MAX_WORD = 64
 MAX_QUERY_WORDS = 8
-# Folded words use only [0-9a-z]; "{" sorts right after "z", closing the prefix range.
-_AFTER_LAST = "{"
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _prefix_upper_bound(prefix: str) -> str | None:
+    """Smallest word greater than every word starting with `prefix` ('hop' → 'hoq').
+
+    Only letters and digits are involved, so the bound holds under the C collation and
+    under language collations (en_US, vi_VN) alike — a punctuation sentinel such as
+    'hop{' would not, since those collations ignore punctuation. None: no upper bound.
+    """
+    stem = prefix.rstrip("z")
+    if not stem:
+        return None
+    return stem[:-1] + _ALPHABET[_ALPHABET.index(stem[-1]) + 1]
 
 
 def index_words(*texts: str) -> set[str]:
@@ -67,8 +79,12 @@ def query_words(query: str) -> list[str]:
 def search_filter(queryset: QuerySet, scope: str, query: str) -> QuerySet:
     """Keep the rows of `queryset` matching every word of `query` (no words: unchanged)."""
     for word in query_words(query):
-        matching = SearchEntry.objects.filter(
-            scope=scope, word__gte=word, word__lt=word + _AFTER_LAST
-        ).values("object_id")
-        queryset = queryset.filter(pk__in=matching)
+        queryset = queryset.filter(pk__in=word_matches(scope, word).values("object_id"))
     return queryset
+
+
+def word_matches(scope: str, prefix: str) -> QuerySet:
+    """Index rows of `scope` whose word starts with `prefix`: one range on the index."""
+    rows = SearchEntry.objects.filter(scope=scope, word__gte=prefix)
+    upper = _prefix_upper_bound(prefix)
+    return rows.filter(word__lt=upper) if upper else rows

@@ -1,7 +1,13 @@
 import pytest
 
 from civicport.core.models import Agency
-from civicport.core.search import query_words, search_filter, search_index, search_reindex
+from civicport.core.search import (
+    query_words,
+    search_filter,
+    search_index,
+    search_reindex,
+    word_matches,
+)
 from civicport.core.text import fold, identifier, slugify, words
 
 
@@ -77,18 +83,33 @@ def test_query_words_are_bounded():
     assert len(query_words(" ".join(f"w{i}" for i in range(50)))) == 8
 
 
-def test_search_uses_the_index(indexed, django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    ("prefix", "bound"), [("hop", "hoq"), ("ha9", "haa"), ("haz", "hb"), ("zz", None), ("a", "b")]
+)
+def test_prefix_upper_bound(prefix, bound):
+    from civicport.core.search import _prefix_upper_bound
+
+    assert _prefix_upper_bound(prefix) == bound
+
+
+def test_prefix_ending_in_z_still_matches(db):
+    search_index("test.z", 1, "Quạt gió hazzard")
+    search_index("test.z", 2, "hb")
+    assert list(word_matches("test.z", "haz").values_list("object_id", flat=True)) == [1]
+    assert set(word_matches("test.z", "h").values_list("object_id", flat=True)) == {1, 2}
+
+
+def test_word_lookup_is_a_range_on_the_index(db):
+    """The query plan reads the (scope, word) index, on SQLite and on PostgreSQL."""
     from django.db import connection
 
-    qs = search_filter(Agency.objects.all(), "test.agency", "dai hop")
-    sql, params = qs.query.sql_with_params()
+    search_reindex("test.plan", ((i, [f"tu{i} pháp"]) for i in range(3000)))
+    sql, params = word_matches("test.plan", "tu123").values("object_id").query.sql_with_params()
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-            plan = " ".join(str(row) for row in cursor.fetchall())
-            assert "search_scope_word" in plan
-        else:
-            cursor.execute("SET enable_seqscan = off")
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE core_searchentry")
             cursor.execute("EXPLAIN " + sql, params)
-            plan = " ".join(row[0] for row in cursor.fetchall())
-            assert "search_scope_word" in plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "search_scope_word" in plan, plan
