@@ -5,8 +5,6 @@ import secrets
 import subprocess
 import sys
 
-import pytest
-
 
 def run_cli(*args, **env):
     return subprocess.run(
@@ -45,11 +43,6 @@ def test_generated_secret_key_is_kept(tmp_path):
     assert (tmp_path / "secret_key").read_text() == key
 
 
-@pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("sqlite") is False
-    and bool(os.environ.get("DATABASE_URL")),
-    reason="deploy check is database-independent; run once",
-)
 def test_deploy_check_is_clean_behind_https(tmp_path):
     result = run_cli(
         "check", "--deploy", "--fail-level", "WARNING",
