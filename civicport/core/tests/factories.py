@@ -29,3 +29,16 @@ def officer(*, agencies_roles, username=None, **fields) -> User:
     for agency_obj, role in agencies_roles:
         Membership.objects.create(user=user, agency=agency_obj, role=role)
     return user
+
+
+def router_client(prefix: str, router):
+    """A ninja TestClient for one router under CivicPort's error handlers."""
+    from ninja import NinjaAPI
+    from ninja.testing import TestClient
+
+    from civicport.core.api import install_error_handlers
+
+    api = NinjaAPI(urls_namespace=f"test-{prefix.strip('/')}")
+    install_error_handlers(api)
+    api.add_router(prefix, router)
+    return TestClient(api)

@@ -6,13 +6,11 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import resolve
 from django.utils import translation
-from ninja import NinjaAPI
-from ninja.testing import TestClient
 
 from civicport.core import calendar
-from civicport.core.api import install_error_handlers
 from civicport.core.api_calendar import router
 from civicport.core.models import DayOff
+from civicport.core.tests.factories import router_client
 from civicport.core.tests.test_calendar import fresh_calendar  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +21,7 @@ HOLIDAYS_URL = "/api/v1/calendar/holidays"
 
 @pytest.fixture(scope="module")
 def api_client():
-    api = NinjaAPI(urls_namespace="caltest")
-    install_error_handlers(api)
-    api.add_router("/calendar/", router)
-    return TestClient(api)
+    return router_client("/calendar/", router)
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ import json
 from collections import Counter
 
 import pytest
-from ninja import NinjaAPI
-from ninja.testing import TestClient
 from vietnam_provinces import Ward as SourceWard
 
-from civicport.core.api import install_error_handlers
 from civicport.core.api_units import router
 from civicport.core.models import LegacyWard, Province, Ward
+from civicport.core.tests.factories import router_client
 from civicport.core.units import (
     bare_name,
     legacy_load,
@@ -31,10 +29,7 @@ def units(db):
 
 @pytest.fixture(scope="module")
 def api_client():
-    api = NinjaAPI(urls_namespace="unitstest")
-    install_error_handlers(api)
-    api.add_router("/units/", router)
-    return TestClient(api)
+    return router_client("/units/", router)
 
 
 # --- names ---------------------------------------------------------------------------------
