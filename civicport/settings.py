@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "civicport.core",
+    "civicport.publicservices",
 ]
 
 MIDDLEWARE = [
