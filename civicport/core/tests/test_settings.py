@@ -7,9 +7,11 @@ import sys
 
 
 def run_cli(*args, **env):
+    # A fresh process as an operator starts it: without the test session's own switches.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "-m", "civicport.cli", *args],
-        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "civicport.settings"},
+        env={**base, **env, "DJANGO_SETTINGS_MODULE": "civicport.settings"},
         capture_output=True, text=True, timeout=120,
     )
 
