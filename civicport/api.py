@@ -11,6 +11,8 @@ from civicport.core.api import router as core_router
 from civicport.core.api_auth import auth_methods
 from civicport.core.api_calendar import router as calendar_router
 from civicport.core.api_units import router as units_router
+from civicport.publicservices.api import router as publicservices_router
+from civicport.publicservices.api_dossiers import router as dossiers_router
 
 api = NinjaAPI(
     title="CivicPort API",
@@ -26,5 +28,7 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/calendar/", calendar_router)
 api.add_router("/units/", units_router)
+api.add_router("/publicservices/", publicservices_router)
+api.add_router("/dossiers/", dossiers_router)
 
 __all__ = ["ApiError", "api"]

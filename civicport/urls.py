@@ -13,6 +13,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("thu-tuc/", include("civicport.publicservices.urls")),
+    path("", include("civicport.publicservices.urls_citizen")),
+    path("", include("civicport.publicservices.urls_officer")),
     path("", include("civicport.core.urls")),
 ]
 

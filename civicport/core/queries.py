@@ -40,7 +40,7 @@ def home_overview() -> dict:
 def _modules() -> list[dict]:
     # Modules register their entry page here as they are built (url None = not yet).
     return [
-        {"key": "publicservices", "url": None, "title": _("Online public services"),
+        {"key": "publicservices", "url": "/thu-tuc/", "title": _("Online public services"),
          "description": _("Find a procedure, file a dossier online and track it.")},
         {"key": "feedback", "url": None, "title": _("Feedback 1022"),
          "description": _("Report a problem in your street and follow the answer.")},

@@ -1,0 +1,681 @@
+"""Reads of the dossier module, for the officer pages, the APIs and other apps.
+
+Who sees which dossier — one rule, in `officer_scope`:
+
+* an officer sees the dossiers HELD by their agencies (`current_agency`, sub-agencies
+  included, through `core.access.scope_to_user`);
+* a receiving desk (receiver or agency administrator) also sees every dossier its agency
+  RECEIVED (`agency`) while another agency holds it during liên thông. Every end of handling
+  (approval, refusal, stop, withdrawal) sends the dossier back to the receiving agency, so
+  the rule also covers "until it comes back": from then on the desk holds it;
+* a processor or approver of the receiving agency does not follow a dossier to the other
+  agency: they act only where it is held;
+* city administrators and IOC viewers see everything; nobody sees a citizen's draft.
+
+Anything outside the scope is answered with 404 (`officer_dossier`), revealing nothing.
+
+The inbox (`officer_dossiers`), sorted by urgency: overdue first, then due today, then the
+other running dossiers, then those the applicant holds (supplement, fee) and those done and
+waiting at the desk; within each group by the nearest deadline (step or appointment), then
+by id. The flags are exactly those of `deadlines.urgency`.
+
+Cost of the first page on a large table: the inbox is limited to the statuses of work in
+hand, so the `dossier_inbox` index (current_agency, status, step_due_at) answers the WHERE
+with one range per (agency, status): finished dossiers — almost all of a million — are never
+read. The rows read are the agencies' open dossiers (their workload, not their history);
+ordering them by urgency is a top-N sort of those. The liên thông part of a desk's scope
+(`agency` = the desk) goes through the `dossier_agency_received` index, which also holds the
+agency's finished dossiers: an index on (agency, status, step_due_at) would bound it by the
+workload too (see the report to the lead). Pages are LIMIT/OFFSET over that bounded set and
+capped at `MAX_PAGE`; no COUNT(*) is run for them.
+
+Search (`q`): a query starting with a digit is a dossier-code prefix (a range on the unique
+`code` index); anything else matches the applicant's name folded (diacritics and case
+ignored), every query word being the start of a word of the name, among at most
+`NAME_SEARCH_CANDIDATES` dossiers of the filtered scope, most urgent first. Dossiers are not
+in `core.search`'s index (the actions do not write it), so the name is folded here, over a
+candidate set bounded by the index range above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from civicport.core.access import agency_ids_for, scope_to_user, sees_everything
+from civicport.core.models import Agency, Role, User, Ward
+from civicport.core.text import words
+from civicport.publicservices import deadlines, notices
+from civicport.publicservices.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    DossierStatus,
+    FileKind,
+    Procedure,
+    ProcedureStep,
+    RequiredDocument,
+    ResultDelivery,
+)
+from civicport.publicservices.workflow import (
+    ACTION_LABELS,
+    OPEN_STATUSES,
+    actions_allowed,
+    may_act,
+    status_label,
+)
+
+__all__ = [
+    "INBOX_STATUSES",
+    "URGENCY_FILTERS",
+    "Desk",
+    "Inbox",
+    "TimelineEntry",
+    "desk_agencies",
+    "dossier_by_code",
+    "dossier_desk",
+    "dossier_file",
+    "dossier_notice_pdf",
+    "dossier_timeline",
+    "form_data_display",
+    "inbox_agencies",
+    "inbox_counts",
+    "inbox_page",
+    "notices_available",
+    "officer_actions",
+    "officer_dossier",
+    "officer_dossiers",
+    "officer_pages_allowed",
+    "officer_scope",
+    "province_wards",
+    "registration_agencies",
+    "registration_procedure",
+    "registration_procedures",
+    "supplement_note_compose",
+    "supplement_note_parse",
+]
+
+S = DossierStatus
+
+# Work in hand: the open statuses and "done", which waits at the desk for the return.
+INBOX_STATUSES = (S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.WAITING_FEE, S.DONE)
+# Handling has ended for good: listed newest first, not by urgency.
+ARCHIVE_STATUSES = (S.REFUSED, S.WITHDRAWN, S.STOPPED, S.RETURNED)
+LISTED_STATUSES = INBOX_STATUSES + ARCHIVE_STATUSES
+URGENCY_FILTERS = (deadlines.URGENCY_OVERDUE, deadlines.URGENCY_DUE_TODAY)
+# Roles that make an officer the receiving desk of their agency.
+DESK_ROLES = [Role.RECEIVER, Role.AGENCY_ADMIN]
+# Officer actions shown on the desk; citizen-only ones (draft, submit, rate) never are, and
+# registration has its own page.
+DESK_ACTIONS = (
+    "receive", "refuse", "process", "forward", "request_supplement", "supply", "request_fee",
+    "pay_fee", "approve", "stop", "withdraw", "return", "apologize",
+)
+PAGE_SIZE = 30
+MAX_PAGE = 100
+NAME_SEARCH_CANDIDATES = 5000
+# Mẫu 02: the documents asked for follow the reason in the event's note, one per line.
+SUPPLEMENT_ITEM = "• "
+
+_ROW_RELATED = ("procedure", "agency", "current_agency", "current_step")
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def officer_pages_allowed(user) -> bool:
+    """Whether `user` may open the officer pages: an officer of some agency, or a viewer of
+    everything (city administrators, IOC viewers)."""
+    return sees_everything(user) or bool(agency_ids_for(user))
+
+
+def officer_scope(user, *, part: str = "all") -> QuerySet:
+    """The dossiers `user` may see as an officer (the rule in the module docstring).
+
+    `part`: "held" — held by the officer's agencies; "away" — received by the officer's desk
+    and held now by an agency outside the officer's (liên thông, until it comes back); "all"
+    — both, what the officer may open. For a city-wide viewer "held" is everything and
+    "away" every dossier held by another agency than the one that received it."""
+    if part not in ("all", "held", "away"):
+        raise ValueError(f"unknown scope part {part!r}")
+    dossiers = Dossier.objects.exclude(status=S.DRAFT)
+    if sees_everything(user):
+        return dossiers.exclude(current_agency_id=F("agency_id")) if part == "away" else dossiers
+    held = scope_to_user(dossiers, user, agency_field="current_agency")
+    if part == "held":
+        return held
+    desks = agency_ids_for(user, DESK_ROLES)
+    away = dossiers.filter(agency_id__in=desks).exclude(current_agency_id__in=agency_ids_for(user))
+    if part == "away":
+        return away if desks else dossiers.none()
+    return held | away if desks else held
+
+
+def officer_dossier(user, pk) -> Dossier:
+    """One dossier of the officer's scope, with what the desk shows; Http404 otherwise."""
+    dossier = (
+        officer_scope(user)
+        .select_related(*_ROW_RELATED, "applicant_ward", "applicant")
+        .filter(pk=pk)
+        .first()
+    )
+    if dossier is None:
+        raise Http404("No dossier found.")
+    return dossier
+
+
+def dossier_by_code(code: str) -> Dossier | None:
+    """The dossier with this official code (any case, spaces trimmed), NOT scoped: callers
+    check access (or show only what the public tracking page may show)."""
+    text = (code or "").strip().upper()
+    if not text:
+        return None
+    return Dossier.objects.select_related(*_ROW_RELATED).filter(code=text).first()
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+def _running() -> Q:
+    """Dossiers whose clock runs (open and not paused): the only ones that can be late."""
+    return Q(status__in=OPEN_STATUSES, paused_at__isnull=True)
+
+
+def _overdue(now: datetime) -> Q:
+    return _running() & (Q(step_due_at__lt=now) | Q(due_at__lt=now))
+
+
+def _due_before(moment: datetime) -> Q:
+    return _running() & (Q(step_due_at__lt=moment) | Q(due_at__lt=moment))
+
+
+def _tomorrow(now: datetime) -> datetime:
+    """Start of the next local day: what is due before it, and not overdue, is due today."""
+    day = deadlines.local_day(now) + timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def _urgency_q(urgency: str, now: datetime) -> Q:
+    if urgency == deadlines.URGENCY_OVERDUE:
+        return _overdue(now)
+    return _due_before(_tomorrow(now)) & ~_overdue(now)
+
+
+def _by_urgency(dossiers: QuerySet, now: datetime) -> QuerySet:
+    """Overdue, due today, other running, then paused or done; nearest deadline first."""
+    return dossiers.annotate(
+        urgency_rank=Case(
+            When(_overdue(now), then=Value(0)),
+            When(_due_before(_tomorrow(now)), then=Value(1)),
+            When(_running(), then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        ),
+        # The nearer of the two deadlines; Least() is NULL on SQLite if either one is.
+        deadline=Least(Coalesce("step_due_at", "due_at"), Coalesce("due_at", "step_due_at")),
+    ).order_by("urgency_rank", F("deadline").asc(nulls_last=True), "pk")
+
+
+def _code_prefix(prefix: str) -> Q:
+    """Codes starting with `prefix`, answerable from the unique index on `code`.
+
+    PostgreSQL: Django adds a pattern-ops index for LIKE 'prefix%'. SQLite's LIKE ignores
+    case, so it cannot use the index; a range can (SQLite compares bytes). The range is not
+    used on PostgreSQL: under a language collation punctuation is ignored at first and
+    "…H31-" < "…H31-260213-0001" < "…H31." does not hold."""
+    condition = Q(code__startswith=prefix)
+    if connection.vendor == "sqlite":
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        condition &= Q(code__gte=prefix, code__lt=upper)
+    return condition
+
+
+def _newest_first() -> tuple[str, ...]:
+    """Finished dossiers newest first (by id). They have no step deadline, so both spellings
+    give the same order; each lets its database read the first page from an index (measured
+    on a million dossiers): PostgreSQL walks the primary key backwards, SQLite walks
+    dossier_inbox (current_agency, status, step_due_at, rowid) backwards."""
+    if connection.vendor == "sqlite":
+        return ("-step_due_at", "-pk")
+    return ("-pk",)
+
+
+def _name_matches(name: str, query_words: list[str]) -> bool:
+    name_words = words(name)
+    return all(any(w.startswith(q) for w in name_words) for q in query_words)
+
+
+def officer_dossiers(
+    user,
+    *,
+    status: str | None = None,
+    q: str = "",
+    urgency: str | None = None,
+    agency_id: int | None = None,
+    transferred: bool = False,
+    now: datetime | None = None,
+) -> QuerySet:
+    """The officer's inbox, sorted by urgency (see the module docstring).
+
+    By default the dossiers held by the officer's agencies; `transferred`: those the
+    officer's desk received that another agency holds now (liên thông). A code prefix in `q`
+    searches both. `status`: one status (drafts are never listed); by default the work in
+    hand (`INBOX_STATUSES`); finished statuses are listed newest first (by id). `urgency`: "overdue"
+    or "due_today". `agency_id`: dossiers held or received by that agency. `q`: a code
+    prefix, or words of the applicant's name (accents optional). Raises ValueError for a
+    status or urgency not listed above.
+    """
+    now = now or timezone.now()
+    if status and status not in LISTED_STATUSES:
+        raise ValueError(f"not a listed dossier status: {status!r}")
+    if urgency and urgency not in URGENCY_FILTERS:
+        raise ValueError(f"not an urgency filter: {urgency!r}")
+    text = " ".join((q or "").split())[:100]
+    by_code = text[:1].isdigit()
+    part = "away" if transferred else "all" if by_code else "held"
+    dossiers = officer_scope(user, part=part).filter(
+        status__in=[status] if status else INBOX_STATUSES
+    )
+    if by_code:
+        # A subquery, so the unique index on `code` drives the search on SQLite too (its
+        # planner prefers the scope's indexes when the range sits in the same WHERE).
+        dossiers = dossiers.filter(
+            pk__in=Dossier.objects.filter(_code_prefix(text.upper())).values("pk")
+        )
+    if urgency:
+        dossiers = dossiers.filter(_urgency_q(urgency, now))
+    if agency_id is not None:
+        dossiers = dossiers.filter(Q(current_agency_id=agency_id) | Q(agency_id=agency_id))
+    if status in ARCHIVE_STATUSES:
+        dossiers = dossiers.order_by(*_newest_first())
+    else:
+        dossiers = _by_urgency(dossiers, now)
+    query_words = [] if by_code else words(text)
+    if query_words:
+        candidates = dossiers.values_list("pk", "applicant_name")[:NAME_SEARCH_CANDIDATES]
+        dossiers = dossiers.filter(
+            pk__in=[pk for pk, name in candidates if _name_matches(name, query_words)]
+        )
+    return dossiers.select_related(*_ROW_RELATED)
+
+
+def inbox_counts(user, *, now: datetime | None = None) -> dict[str, int]:
+    """Counts of the work in hand at the officer's agencies, in one query: per status of
+    `INBOX_STATUSES`, `overdue`, `due_today` and `total`. (Dossiers away in liên thông are
+    not counted: on a large table that count is the expensive part, see the docstring.)"""
+    now = now or timezone.now()
+    counts = {str(s): Count("pk", filter=Q(status=s)) for s in INBOX_STATUSES}
+    counts |= {
+        "overdue": Count("pk", filter=_urgency_q(deadlines.URGENCY_OVERDUE, now)),
+        "due_today": Count("pk", filter=_urgency_q(deadlines.URGENCY_DUE_TODAY, now)),
+        "total": Count("pk"),
+    }
+    return officer_scope(user, part="held").filter(status__in=INBOX_STATUSES).aggregate(**counts)
+
+
+def inbox_agencies(user) -> QuerySet:
+    """Agencies the inbox can be filtered by: the officer's (all, for a city-wide viewer)."""
+    agencies = Agency.objects.filter(is_active=True).order_by("path")
+    if sees_everything(user):
+        return agencies
+    return agencies.filter(pk__in=agency_ids_for(user))
+
+
+@dataclass
+class Inbox:
+    """One page of the inbox and what the page shows around it."""
+
+    rows: list[Dossier]
+    page: int
+    has_next: bool
+    counts: dict[str, int]
+    now: datetime
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def inbox_page(user, *, page: int = 1, now: datetime | None = None, **filters) -> Inbox:
+    """A page of `officer_dossiers(user, **filters)` (PAGE_SIZE rows; one more is read to
+    know whether another page follows), each row with its `urgency` flag, and the counts."""
+    now = now or timezone.now()
+    page = min(max(int(page), 1), MAX_PAGE)
+    start = (page - 1) * PAGE_SIZE
+    rows = list(officer_dossiers(user, now=now, **filters)[start : start + PAGE_SIZE + 1])
+    for row in rows:
+        row.urgency = deadlines.urgency(row, now)
+    return Inbox(
+        rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
+        counts=inbox_counts(user, now=now), now=now,
+    )
+
+
+# --- one dossier: files, timeline, form, notices ------------------------------------------------
+
+
+def dossier_file(user, dossier_pk, file_pk) -> DossierFile:
+    """A file of a dossier of the officer's scope; Http404 otherwise (also for a file of
+    another dossier)."""
+    row = (
+        DossierFile.objects.filter(pk=file_pk, dossier__in=officer_scope(user).filter(pk=dossier_pk))
+        .first()
+    )
+    if row is None:
+        raise Http404("No file found.")
+    return row
+
+
+@dataclass
+class TimelineEntry:
+    """One event as the desk shows it, with its recorded changes made readable."""
+
+    event: DossierEvent
+    action: str
+    from_status: str
+    to_status: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+_CHANGE_LABELS = {
+    "agency": lambda: _("Agency"),
+    "step": lambda: _("Step"),
+    "due_at": lambda: _("Appointment"),
+    "rating": lambda: _("Rating"),
+}
+_DETAIL_LABELS = {
+    "channel": (lambda: _("Channel"), Channel),
+    "delivery": (lambda: _("Result delivery"), ResultDelivery),
+}
+
+
+def _local_text(value) -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        return "" if value is None else str(value)
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def _choice_text(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def dossier_timeline(dossier: Dossier) -> list[TimelineEntry]:
+    """Every event of the dossier, oldest first, with actor, agency, note and the changes it
+    recorded (agencies and steps by name, times in local time). At most three queries."""
+    events = list(
+        DossierEvent.objects.filter(dossier=dossier)
+        .select_related("actor", "agency")
+        .order_by("at", "pk")
+    )
+    agency_ids, step_ids = set(), set()
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        agency_ids.update(v for v in data.get("agency") or [] if isinstance(v, int))
+        step_ids.update(v for v in data.get("step") or [] if isinstance(v, int))
+    names = {
+        "agency": dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name"))
+        if agency_ids else {},
+        "step": dict(ProcedureStep.objects.filter(pk__in=step_ids).values_list("pk", "name"))
+        if step_ids else {},
+    }
+    return [_timeline_entry(event, names) for event in events]
+
+
+def _timeline_entry(event: DossierEvent, names: dict) -> TimelineEntry:
+    entry = TimelineEntry(
+        event=event,
+        action=str(ACTION_LABELS.get(event.action, event.action)),
+        from_status=status_label(event.from_status) if event.from_status else "",
+        to_status=status_label(event.to_status) if event.to_status else "",
+    )
+    data = event.data if isinstance(event.data, dict) else {}
+    for key, value in data.items():
+        if key in _CHANGE_LABELS and isinstance(value, list) and len(value) == 2:
+            lookup = names.get(key)
+            old, new = (
+                (lookup.get(v, "") if lookup is not None else _local_text(v)) for v in value
+            )
+            entry.changes.append((_CHANGE_LABELS[key](), old or "—", new or "—"))
+        elif key in _DETAIL_LABELS:
+            label, choices = _DETAIL_LABELS[key]
+            entry.details.append((label(), _choice_text(choices, value)))
+        elif key == "online":
+            entry.details.append((_("Paid online"), _("yes") if value else _("no")))
+        else:
+            entry.details.append((key, str(value)))
+    return entry
+
+
+def form_data_display(dossier: Dossier) -> list[tuple[str, str]]:
+    """(label, value) of the applicant's form data in the order of the procedure's form;
+    values the form no longer describes follow under their keys."""
+    data = dossier.form_data if isinstance(dossier.form_data, dict) else {}
+    schema = [i for i in dossier.procedure.form_schema or [] if isinstance(i, dict) and i.get("key")]
+    ward_codes = {
+        data[i["key"]].get("ward")
+        for i in schema
+        if i.get("type") == "address" and isinstance(data.get(i["key"]), dict)
+    }
+    wards = dict(Ward.objects.filter(code__in=ward_codes).values_list("code", "name")) if (
+        ward_codes
+    ) else {}
+    rows = []
+    for item in schema:
+        value = data.get(item["key"])
+        if value in (None, "", {}, []):
+            continue
+        rows.append((item.get("label") or item["key"], _form_value(item, value, wards)))
+    known = {item["key"] for item in schema}
+    rows += [(key, str(value)) for key, value in data.items() if key not in known]
+    return rows
+
+
+def _form_value(item: dict, value, wards: dict) -> str:
+    kind = item.get("type")
+    if kind == "address" and isinstance(value, dict):
+        return ", ".join(p for p in (value.get("line"), wards.get(value.get("ward"))) if p)
+    if kind == "date" and isinstance(value, str) and len(value) == 10:
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
+    if kind == "choice":
+        for choice in item.get("choices") or []:
+            if isinstance(choice, dict) and str(choice.get("value")) == str(value):
+                return str(choice.get("label") or value)
+    return str(value)
+
+
+def supplement_note_compose(reason: str, documents) -> str:
+    """The note of a supplement request: the reason, then one line per document asked for
+    (the applicant's SMS and e-mail carry the note, so they learn what to bring)."""
+    items = [" ".join(str(d).split()) for d in documents or []]
+    lines = [(reason or "").strip(), *(SUPPLEMENT_ITEM + d for d in items if d)]
+    return "\n".join(line for line in lines if line)
+
+
+def supplement_note_parse(note: str) -> tuple[str, list[str]]:
+    """(reason, documents) of a note written by `supplement_note_compose`."""
+    lines = (note or "").splitlines()
+    documents = []
+    while lines and lines[-1].startswith(SUPPLEMENT_ITEM):
+        documents.insert(0, lines.pop()[len(SUPPLEMENT_ITEM):])
+    return "\n".join(lines).strip(), documents
+
+
+# The event each notice is made from (its latest one counts).
+_NOTICE_ACTIONS = {
+    "01": ("register", "receive"),
+    "02": ("request_supplement",),
+    "03": ("refuse",),
+    "04": ("apologize",),
+}
+
+
+def notices_available(dossier: Dossier, events: list[DossierEvent]) -> list[str]:
+    """The notice forms (01–04) this dossier has an event for (a receipt needs a code)."""
+    done = {event.action for event in events}
+    return [
+        form for form, made_from in _NOTICE_ACTIONS.items()
+        if done.intersection(made_from) and (form != "01" or dossier.code)
+    ]
+
+
+def dossier_notice_pdf(dossier: Dossier, form: str, *, base_url: str) -> bytes | None:
+    """The notice `form` ("01"–"04") of the dossier as a PDF, from the data of its latest
+    event (receipt, supplement request, refusal, apology: when, by whom, why); None if the
+    dossier has no such event."""
+    if form not in _NOTICE_ACTIONS or (form == "01" and not dossier.code):
+        return None
+    event = (
+        DossierEvent.objects.filter(dossier=dossier, action__in=_NOTICE_ACTIONS[form])
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None:
+        return None
+    if form == "01":
+        return notices.receipt_pdf(dossier, base_url=base_url, now=event.at, officer=event.actor)
+    if form == "02":
+        reason, documents = supplement_note_parse(event.note)
+        return notices.supplement_notice_pdf(
+            dossier, reason=reason, documents=documents, now=event.at, officer=event.actor
+        )
+    if form == "03":
+        return notices.refusal_notice_pdf(
+            dossier, reason=event.note, now=event.at, officer=event.actor
+        )
+    old, new = (event.data or {}).get("due_at") or [None, None]
+    return notices.apology_notice_pdf(
+        dossier, reason=event.note, now=event.at,
+        new_due_at=parse_datetime(new) if new else dossier.due_at,
+        previous_due_at=parse_datetime(old) if old else None,
+    )
+
+
+# --- the desk ---------------------------------------------------------------------------------
+
+
+def officer_actions(user, dossier: Dossier, now: datetime | None = None) -> list[str]:
+    """The actions `user` may take on `dossier` now: legal from its status
+    (`workflow.actions_allowed`), allowed to this officer (`workflow.may_act`), shown on the
+    desk; the apology only once it is needed (`deadlines.apology_needed`)."""
+    now = now or timezone.now()
+    return [
+        action for action in actions_allowed(dossier)
+        if action in DESK_ACTIONS
+        and may_act(user, dossier, action)
+        and (action != "apologize" or deadlines.apology_needed(dossier=dossier, now=now))
+    ]
+
+
+@dataclass
+class Desk:
+    """Everything the dossier desk page shows."""
+
+    dossier: Dossier
+    now: datetime
+    urgency: str
+    classification: str | None
+    apology_needed: bool
+    actions: list[str]
+    files: list[DossierFile]
+    timeline: list[TimelineEntry]
+    form_rows: list[tuple[str, str]]
+    notices: list[str]
+    steps: list[ProcedureStep]
+    required_documents: list[RequiredDocument]
+    has_result: bool
+    forward_agencies: list[Agency] = field(default_factory=list)
+
+    @property
+    def transferred(self) -> bool:
+        return self.dossier.current_agency_id != self.dossier.agency_id
+
+
+def dossier_desk(user, pk, *, now: datetime | None = None) -> Desk:
+    """The desk of one dossier of the officer's scope (Http404 outside it)."""
+    now = now or timezone.now()
+    dossier = officer_dossier(user, pk)
+    files = list(dossier.files.select_related("required_document").order_by("uploaded_at", "pk"))
+    timeline = dossier_timeline(dossier)
+    actions = officer_actions(user, dossier, now)
+    needs_documents = {"request_supplement", "supply"} & set(actions)
+    return Desk(
+        dossier=dossier,
+        now=now,
+        urgency=deadlines.urgency(dossier, now),
+        classification=deadlines.classify(dossier=dossier, as_of=now),
+        apology_needed=deadlines.apology_needed(dossier=dossier, now=now),
+        actions=actions,
+        files=files,
+        timeline=timeline,
+        form_rows=form_data_display(dossier),
+        notices=notices_available(dossier, [entry.event for entry in timeline]),
+        steps=list(dossier.procedure.steps.select_related("agency").order_by("order")),
+        required_documents=(
+            list(dossier.procedure.documents.order_by("order")) if needs_documents else []
+        ),
+        has_result=any(f.kind == FileKind.RESULT for f in files),
+        forward_agencies=(
+            list(Agency.objects.filter(is_active=True).order_by("path"))
+            if "forward" in actions else []
+        ),
+    )
+
+
+# --- one-stop registration --------------------------------------------------------------------
+
+
+def desk_agencies(user) -> QuerySet:
+    """Active agencies where `user` may register walk-in and postal dossiers."""
+    agencies = Agency.objects.filter(is_active=True).order_by("path")
+    if isinstance(user, User) and user.is_active and (user.is_superuser or user.is_city_admin):
+        return agencies
+    return agencies.filter(pk__in=agency_ids_for(user, DESK_ROLES))
+
+
+def registration_procedures(user) -> QuerySet:
+    """Active procedures offered by an agency where `user` is the desk."""
+    return (
+        Procedure.objects.filter(is_active=True, agencies__in=desk_agencies(user))
+        .distinct()
+        .order_by("code")
+    )
+
+
+def registration_procedure(user, code: str) -> Procedure:
+    """One procedure `user` may register a dossier for, with its required documents;
+    Http404 otherwise."""
+    procedure = (
+        registration_procedures(user).filter(code=(code or "").strip())
+        .prefetch_related("documents")
+        .first()
+    )
+    if procedure is None:
+        raise Http404("No procedure found.")
+    return procedure
+
+
+def registration_agencies(user, procedure: Procedure) -> QuerySet:
+    """The desk agencies of `user` that offer `procedure`."""
+    return desk_agencies(user).filter(procedures=procedure)
+
+
+def province_wards() -> QuerySet:
+    """Communes and wards of the city, for address fields."""
+    return Ward.objects.filter(province_id=settings.CIVICPORT_PROVINCE).order_by("name")
