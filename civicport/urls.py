@@ -16,6 +16,7 @@ urlpatterns = [
     path("thu-tuc/", include("civicport.publicservices.urls")),
     path("", include("civicport.publicservices.urls_citizen")),
     path("", include("civicport.publicservices.urls_officer")),
+    path("", include("civicport.publicservices.urls_stats")),
     path("", include("civicport.core.urls")),
 ]
 
