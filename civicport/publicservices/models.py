@@ -213,6 +213,8 @@ class Dossier(models.Model):
         verbose_name_plural = _("dossiers")
         indexes = [
             models.Index(fields=["current_agency", "status", "step_due_at"], name="dossier_inbox"),
+            # The receiving desk's list of dossiers now held by another agency (liên thông).
+            models.Index(fields=["agency", "status", "step_due_at"], name="dossier_desk"),
             models.Index(fields=["agency", "received_at"], name="dossier_agency_received"),
             models.Index(fields=["applicant", "created_at"], name="dossier_applicant"),
             models.Index(fields=["procedure", "received_at"], name="dossier_procedure_received"),
