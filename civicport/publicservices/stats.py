@@ -22,15 +22,17 @@ How the figures are computed:
   than one supplement request = late (overdue while open). Each dossier is judged as of the
   period end, or now if the period has not ended. The rate is
   (early + on time + in time) ÷ all judged dossiers.
-* Mean processing time is EXACT working time (core.calendar: office sessions, weekends,
+* Mean processing time is working time (core.calendar: office sessions, weekends,
   holidays, make-up days) from receipt to the end of processing, minus the working time the
-  clock was paused (supplement and fee requests, from the dossier's events), for dossiers
-  finished with a result (done / returned), in working days. It is computed without walking
-  dossiers in Python: working time from a fixed origin to a moment t is
-  `W(t) = 8h × (working days before t's local day) + (working time of t's day before t)`, so
-  `working_time_between(a, b) = W(b) − W(a)`. The database sums the time-of-day part per local
-  day (`GROUP BY` day), Python adds the per-day constants from the calendar: the cost grows
-  with the number of distinct days, not of dossiers.
+  clock was paused (supplement and fee requests), for dossiers finished with a result (done /
+  returned), in working days. It is computed without walking dossiers in Python: working
+  time from a fixed origin to a moment t is `W(t) = 8h × (working days before t's local day)
+  + (working time of t's day before t)`, so `working_time_between(a, b) = W(b) − W(a)`; the
+  database sums the time-of-day part per local day (`GROUP BY` day) and Python adds the
+  per-day constants from the calendar, so the cost grows with the number of days, not of
+  dossiers. The paused time comes from the legal appointment (see `mean_processing_days`):
+  exact as long as the procedure's processing time has not been changed in the catalogue
+  since the dossier was received.
 * Decision 766 (`indicators_766`, services.md §2): the indicators the data supports, each
   scored by `score_766` — at/above the threshold full points, below it rate × max ÷ threshold.
 
@@ -68,6 +70,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -75,7 +78,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,12 +99,12 @@ from civicport.publicservices.deadlines import (
 from civicport.publicservices.models import (
     Channel,
     Dossier,
-    DossierEvent,
     DossierFile,
     DossierStatus,
     FileKind,
     Procedure,
     ProcedureLevel,
+    TimeUnit,
 )
 from civicport.publicservices.workflow import FINISHED_STATUSES, OPEN_STATUSES
 
@@ -131,9 +134,6 @@ GROUPINGS = ("agency", "procedure", "month", "status", "channel")
 RESULT_STATUSES = (S.DONE, S.RETURNED)
 JUDGEMENTS = (EARLY, ON_TIME, LATE, IN_TIME, OVERDUE)
 IN_TIME_JUDGEMENTS = (EARLY, ON_TIME, IN_TIME)
-# Events that stop the clock, and those that start it again (services.md §1.7).
-PAUSE_ACTIONS = ("request_supplement", "request_fee")
-RESUME_ACTIONS = ("supply", "pay_fee")
 # Ratings (1–5) at or below this count as "dislike" in 766 indicator 5.4.
 LOW_RATING = 2
 HIGH_RATING = 4
@@ -163,17 +163,41 @@ def _fixed_offset_seconds(tz) -> int | None:
 
 
 class _Local(Func):
-    """A datetime column seen in the city's zone. PostgreSQL converts with AT TIME ZONE; on
-    SQLite a fixed-offset zone uses the built-in date functions (Django's TruncDate and
-    Extract call a Python function per row there, 10 × slower), other zones Django's own
-    `django_datetime_cast_*` functions."""
+    """A datetime column seen in the city's zone, for the three functions below.
+
+    For a zone with a fixed offset (Asia/Ho_Chi_Minh: +7 h, no daylight saving since 1975)
+    the column is shifted by that offset and read as UTC: Django keeps database sessions in
+    UTC, so PostgreSQL's `::date`/`date_trunc`/`::time` and SQLite's `date()`/`strftime()`
+    then give local values, 3–4 × faster than `AT TIME ZONE '<zone>'` per row on PostgreSQL
+    and without the Python function per row that Django's TruncDate/Extract call on SQLite.
+    Other zones (or a non-UTC session) use `AT TIME ZONE` / Django's `django_datetime_cast_*`.
+    """
 
     arity = 1
+    output_field = DateField()
 
-    def _parts(self, compiler, connection):
+    def _shift(self, compiler, connection):
+        """(sql, params, shifted): shifted means "read the result as UTC"."""
         sql, params = compiler.compile(self.source_expressions[0])
-        tz = _tz()
-        return sql, tuple(params), tz, str(tz), _fixed_offset_seconds(tz)
+        offset = _fixed_offset_seconds(_tz())
+        if offset is not None and connection.timezone_name == "UTC":
+            if connection.vendor == "sqlite":
+                return sql, (*params, f"{offset:+d} seconds"), True
+            return f"(({sql}) + %s::interval)", (*params, f"{offset} seconds"), True
+        return sql, tuple(params), False
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params, shifted = self._shift(compiler, connection)
+        if not shifted:
+            sql, params = f"(({sql}) AT TIME ZONE %s)", (*params, str(_tz()))
+        return self.template_pg.format(sql), params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params, shifted = self._shift(compiler, connection)
+        if shifted:
+            return self.template_sqlite.format(sql), params
+        return self.template_sqlite_udf.format(sql), (*params, str(_tz()),
+                                                      connection.timezone_name)
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotSupportedError(f"{type(self).__name__} supports PostgreSQL and SQLite")
@@ -182,50 +206,30 @@ class _Local(Func):
 class LocalDate(_Local):
     """The local calendar date of a datetime."""
 
-    output_field = DateField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params, _tz_obj, name, _offset = self._parts(compiler, connection)
-        return f"(({sql}) AT TIME ZONE %s)::date", (*params, name)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params, _tz_obj, name, offset = self._parts(compiler, connection)
-        if offset is None:
-            return (f"django_datetime_cast_date({sql}, %s, %s)",
-                    (*params, name, connection.timezone_name))
-        return f"date({sql}, %s)", (*params, f"{offset:+d} seconds")
+    template_pg = "{}::date"
+    template_sqlite = "date({}, %s)"
+    template_sqlite_udf = "django_datetime_cast_date({}, %s, %s)"
 
 
 class LocalMonth(_Local):
     """The first day of the local month of a datetime."""
 
-    output_field = DateField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params, _tz_obj, name, _offset = self._parts(compiler, connection)
-        return f"DATE_TRUNC('month', ({sql}) AT TIME ZONE %s)::date", (*params, name)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = LocalDate(self.source_expressions[0]).as_sqlite(compiler, connection)
-        return f"date({sql}, 'start of month')", params
+    template_pg = "DATE_TRUNC('month', {})::date"
+    template_sqlite = "date({}, %s, 'start of month')"
+    template_sqlite_udf = "date(django_datetime_cast_date({}, %s, %s), 'start of month')"
 
 
 class LocalSeconds(_Local):
     """Seconds since local midnight of a datetime."""
 
     output_field = FloatField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params, _tz_obj, name, _offset = self._parts(compiler, connection)
-        return f"EXTRACT(EPOCH FROM (({sql}) AT TIME ZONE %s)::time)", (*params, name)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params, _tz_obj, name, offset = self._parts(compiler, connection)
-        if offset is None:
-            return (f"(CAST(strftime('%%s', django_datetime_cast_time({sql}, %s, %s)) "
-                    f"AS INTEGER) %% 86400)", (*params, name, connection.timezone_name))
-        return (f"((CAST(strftime('%%s', {sql}) AS INTEGER) + %s) %% 86400)",
-                (*params, offset))
+    template_pg = "date_part('epoch', {}::time)"
+    # "%%" is a literal % for the database driver.
+    template_sqlite = "(CAST(strftime('%%s', {}, %s) AS INTEGER) %% 86400)"
+    template_sqlite_udf = (
+        "(CAST(strftime('%%s', '2000-01-01 ' || django_datetime_cast_time({}, %s, %s)) "
+        "AS INTEGER) %% 86400)"
+    )
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -334,11 +338,18 @@ def dossiers_in(*, start: datetime, end: datetime, user=None, agency=None) -> Qu
 # --- on time, in SQL ----------------------------------------------------------------------------
 
 
-def classification_expression(as_of: datetime, prefix: str = "") -> Case:
+def classification_expression(as_of: datetime, prefix: str = "", *,
+                              codes: dict[str, int] | None = None) -> Case:
     """`deadlines.classify(dossier=d, as_of=as_of)` as an SQL expression (None without an
-    appointment). `prefix` reaches the dossier through a relation, e.g. "dossier__"."""
+    appointment). `prefix` reaches the dossier through a relation, e.g. "dossier__"; `codes`
+    gives integers instead of the names (cheaper to group by)."""
     def col(name):
         return F(prefix + name)
+
+    out = IntegerField() if codes else CharField()
+
+    def judged(name):
+        return Value(codes[name] if codes else name, output_field=out)
 
     due_day = LocalDate(Coalesce(col("original_due_at"), col("due_at")))
     end_day = LocalDate(col("finished_at"))
@@ -349,24 +360,23 @@ def classification_expression(as_of: datetime, prefix: str = "") -> Case:
     })
     too_many = Q(**{f"{prefix}supplement_count__gt": MAX_SUPPLEMENTS_ON_TIME})
     paused = Q(**{f"{prefix}paused_at__isnull": False, f"{prefix}paused_at__lte": as_of})
-    text = CharField()
     return Case(
         When(Q(**{f"{prefix}original_due_at__isnull": True, f"{prefix}due_at__isnull": True}),
-             then=Value(None, output_field=text)),
+             then=Value(None, output_field=out)),
         When(finished, then=Case(
-            When(too_many, then=Value(LATE)),
-            When(LessThan(end_day, due_day), then=Value(EARLY)),
-            When(Exact(end_day, due_day), then=Value(ON_TIME)),
-            default=Value(LATE), output_field=text,
+            When(too_many, then=judged(LATE)),
+            When(LessThan(end_day, due_day), then=judged(EARLY)),
+            When(Exact(end_day, due_day), then=judged(ON_TIME)),
+            default=judged(LATE), output_field=out,
         )),
-        When(too_many, then=Value(OVERDUE)),
+        When(too_many, then=judged(OVERDUE)),
         When(paused, then=Case(
-            When(GreaterThanOrEqual(due_day, pause_day), then=Value(IN_TIME)),
-            default=Value(OVERDUE), output_field=text,
+            When(GreaterThanOrEqual(due_day, pause_day), then=judged(IN_TIME)),
+            default=judged(OVERDUE), output_field=out,
         )),
-        When(GreaterThanOrEqual(due_day, Value(local_day(as_of))), then=Value(IN_TIME)),
-        default=Value(OVERDUE),
-        output_field=text,
+        When(GreaterThanOrEqual(due_day, Value(local_day(as_of))), then=judged(IN_TIME)),
+        default=judged(OVERDUE),
+        output_field=out,
     )
 
 
@@ -393,12 +403,14 @@ def _group(queryset: QuerySet, keys: tuple[str, ...], prefix: str = "") -> tuple
     return queryset, names
 
 
-def _count_aggregates(*, with_results: bool) -> dict:
+def _count_aggregates() -> dict:
+    # Count a column of the period filter (never null here), not the id: an index holding
+    # the counted columns can then answer without reading the table.
     def count(**conditions):
-        return Count("pk", filter=Q(**conditions))
+        return Count("received_at", filter=Q(**conditions))
 
-    aggregates = {
-        "received": Count("pk"),
+    return {
+        "received": Count("received_at"),
         "online": count(channel=Channel.ONLINE),
         "done": count(status__in=RESULT_STATUSES),
         "open": count(status__in=list(OPEN_STATUSES)),
@@ -411,22 +423,15 @@ def _count_aggregates(*, with_results: bool) -> dict:
         "rated_low": count(rating__lte=LOW_RATING),
         "rated_high": count(rating__gte=HIGH_RATING),
     }
-    if with_results:
-        result_file = DossierFile.objects.filter(dossier=OuterRef("pk"), kind=FileKind.RESULT)
-        aggregates["with_result"] = Count(
-            "pk", filter=Q(Exists(result_file), status__in=RESULT_STATUSES)
-        )
-    return aggregates
 
 
-def _counts(
-    dossiers: QuerySet, keys: tuple[str, ...], as_of: datetime, *, with_results: bool = False
-) -> list[dict]:
-    """One GROUP BY (keys…, judgement): counts per group, the judgement folded into columns."""
+def _counts(dossiers: QuerySet, keys: tuple[str, ...], as_of: datetime) -> list[dict]:
+    """One GROUP BY (keys…, judgement): raw counts per group (judgements as columns)."""
     grouped, names = _group(dossiers.order_by(), keys)
-    aggregates = _count_aggregates(with_results=with_results)
+    aggregates = _count_aggregates()
+    codes = {name: index for index, name in enumerate(JUDGEMENTS, start=1)}
     rows = (
-        grouped.annotate(judged=classification_expression(as_of))
+        grouped.annotate(judged=classification_expression(as_of, codes=codes))
         .values(*names, "judged")
         .annotate(**aggregates)
     )
@@ -435,14 +440,32 @@ def _counts(
         group = tuple(row[name] for name in names)
         target = merged.get(group)
         if target is None:
-            target = merged[group] = _empty_counts(
-                dict(zip(keys, group, strict=True)), with_results=with_results
-            )
+            target = merged[group] = _empty_counts(dict(zip(keys, group, strict=True)))
         for name in aggregates:
             target[name] += row[name]
-        if row["judged"] in JUDGEMENTS:
-            target[row["judged"]] += row["received"]
+        if row["judged"] is not None:
+            target[JUDGEMENTS[row["judged"] - 1]] += row["received"]
+    return list(merged.values())
+
+
+def _rollup(rows: Iterable[dict], keys: tuple[str, ...]) -> list[dict]:
+    """Raw count rows summed up to `keys` (a subset of their keys), with the rates."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        group = tuple(row[key] for key in keys)
+        target = merged.get(group)
+        if target is None:
+            target = merged[group] = _empty_counts(dict(zip(keys, group, strict=True)))
+        for name in _COUNTS:
+            target[name] += row[name]
     return [_derive(row) for row in merged.values()]
+
+
+def _with_result_count(dossiers: QuerySet) -> int:
+    """Dossiers finished with a result that have an electronic result file (766 4.2). EXISTS
+    in WHERE: the database runs it as one semi-join, not a lookup per dossier."""
+    result_file = DossierFile.objects.filter(dossier=OuterRef("pk"), kind=FileKind.RESULT)
+    return dossiers.filter(status__in=RESULT_STATUSES).filter(Exists(result_file)).count()
 
 
 def _ratio(numerator: int | float, denominator: int | float) -> float | None:
@@ -463,13 +486,12 @@ def _derive(row: dict) -> dict:
     return row
 
 
-def _empty_counts(keys: dict | None = None, *, with_results: bool = False) -> dict:
-    names = (*_COUNTS, "with_result") if with_results else _COUNTS
-    return {**(keys or {}), **dict.fromkeys(names, 0)}
+def _empty_counts(keys: dict | None = None) -> dict:
+    return {**(keys or {}), **dict.fromkeys(_COUNTS, 0)}
 
 
-def _empty_row(keys: dict | None = None, *, with_results: bool = False) -> dict:
-    return _derive(_empty_counts(keys, with_results=with_results))
+def _empty_row(keys: dict | None = None) -> dict:
+    return _derive(_empty_counts(keys))
 
 
 def _labelled(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
@@ -512,7 +534,7 @@ def dossier_counts(
     (fractions, None without data)."""
     keys = _by(by)
     dossiers = dossiers_in(start=start, end=end, user=user, agency=agency)
-    rows = _counts(dossiers, keys, as_of_for(end))
+    rows = _rollup(_counts(dossiers, keys, as_of_for(end)), keys)
     if not keys:
         return rows or [_empty_row()]
     return _labelled(rows, keys)
@@ -591,19 +613,25 @@ class _WorkingClock:
         return count * self.before[index] + extra
 
 
-def _moment_sums(queryset: QuerySet, column: str, names: list[str]) -> list[tuple]:
-    """[(group…, local day, count, Σ working seconds into that day)] of `column`."""
-    rows = (
-        queryset.annotate(
-            w_day=LocalDate(F(column)), w_into=_seconds_into_working_day(column)
-        )
-        .values(*names, "w_day")
-        .annotate(w_count=Count("pk"), w_sum=Sum("w_into"))
+def _legal_seconds():
+    """SQL: the procedure's processing time in working seconds (as `due_compute` counts)."""
+    per_unit = Case(
+        When(procedure__time_unit=TimeUnit.WORKING_HOURS, then=Value(3600.0)),
+        default=Value(working_day_length().total_seconds()), output_field=FloatField(),
     )
-    return [
-        (*(row[name] for name in names), row["w_day"], row["w_count"], row["w_sum"])
-        for row in rows
-    ]
+    return Cast("procedure__time_amount", FloatField()) * per_unit
+
+
+def _moment_sums(queryset: QuerySet, column, names: list[str], **extra) -> list[dict]:
+    """Per group and local day of `column`: count, Σ working seconds into that day, and the
+    sums in `extra`."""
+    rows = (
+        queryset.annotate(w_moment=column)
+        .annotate(w_day=LocalDate(F("w_moment")), w_into=_seconds_into_working_day("w_moment"))
+        .values(*names, "w_day")
+        .annotate(w_count=Count("received_at"), w_sum=Sum("w_into"), **extra)
+    )
+    return list(rows)
 
 
 def mean_processing_days(
@@ -611,43 +639,50 @@ def mean_processing_days(
 ) -> dict | list[dict]:
     """Mean working days from receipt to the end of processing, less the time the clock was
     paused, of the dossiers received in [start, end) and finished with a result by the
-    period end. Exact working time (see the module docstring). Returns {"days", "count"},
-    or with `by` a list of such dicts with the group keys."""
+    period end. Returns {"days", "count"}, or with `by` a list of such dicts with the keys.
+
+    The paused time is not read from the events: the legal appointment already holds it.
+    Actions set `original_due_at = receipt + legal time` and move it by exactly the working
+    time of every pause, and apologies never touch it; so with W(t) the working time from an
+    origin (module docstring), processing = W(end) − W(receipt) − paused
+    = W(end) − W(original_due_at) + legal time. Two GROUP BY scans (per local day of the end
+    and of the appointment) instead of a join with the events, 3–4 × faster. The legal time is
+    the procedure's today: a dossier received before its procedure's time was changed in the
+    catalogue is off by the change."""
     keys = _by(by)
     as_of = as_of_for(end)
     finished = dossiers_in(start=start, end=end, user=user, agency=agency).filter(
-        status__in=RESULT_STATUSES, finished_at__lte=as_of
-    ).order_by()
+        status__in=RESULT_STATUSES, finished_at__lte=as_of,
+    ).exclude(original_due_at=None, due_at=None).order_by()
     grouped, names = _group(finished, keys)
-    receipts = _moment_sums(grouped, "received_at", names)
-    ends = _moment_sums(grouped, "finished_at", names)
-    events = DossierEvent.objects.filter(
-        dossier__in=finished.values("pk"), at__gte=start, at__lte=as_of,
-        action__in=PAUSE_ACTIONS + RESUME_ACTIONS,
-    ).order_by()
-    events, event_names = _group(events, keys, prefix="dossier__")
-    pauses = _moment_sums(events.filter(action__in=PAUSE_ACTIONS), "at", event_names)
-    resumes = _moment_sums(events.filter(action__in=RESUME_ACTIONS), "at", event_names)
-    clock = _WorkingClock(row[-3] for row in (*receipts, *ends, *pauses, *resumes))
-    width = len(names)
+    ends = _moment_sums(grouped, F("finished_at"), names, w_legal=Sum(_legal_seconds()))
+    dues = _moment_sums(grouped, Coalesce("original_due_at", "due_at"), names)
+    clock = _WorkingClock(row["w_day"] for row in (*ends, *dues))
     totals: dict[tuple, list] = {}
-    for rows, sign, counts in ((ends, 1, True), (receipts, -1, False), (resumes, -1, False),
-                               (pauses, 1, False)):
+    for rows, sign in ((ends, 1), (dues, -1)):
         for row in rows:
-            group, day, n, into = row[:width], row[width], row[width + 1], row[width + 2]
-            entry = totals.setdefault(group, [0.0, 0])
-            entry[0] += sign * clock.total(day, n, into)
-            if counts:
-                entry[1] += n
-    day_seconds = clock.day_seconds
+            entry = totals.setdefault(tuple(row[name] for name in names), [0.0, 0])
+            entry[0] += sign * clock.total(row["w_day"], row["w_count"], row["w_sum"])
+            if sign > 0:
+                entry[0] += float(row["w_legal"] or 0)
+                entry[1] += row["w_count"]
     results = [
         {**dict(zip(keys, group, strict=True)),
-         "days": seconds / day_seconds / n if n else None, "count": n}
+         "days": seconds / clock.day_seconds / n if n else None, "count": n,
+         "seconds": seconds}
         for group, (seconds, n) in totals.items()
     ]
     if not keys:
-        return results[0] if results else {"days": None, "count": 0}
+        return _processing_total(results)
     return _labelled(results, keys)
+
+
+def _processing_total(rows: list[dict]) -> dict:
+    """The overall mean of per-group means (weighted by their counts)."""
+    count = sum(row["count"] for row in rows)
+    seconds = sum(row["seconds"] for row in rows)
+    day = working_day_length().total_seconds()
+    return {"days": seconds / day / count if count else None, "count": count}
 
 
 # --- Decision 766 -------------------------------------------------------------------------------
@@ -747,11 +782,9 @@ def indicators_766(*, start: datetime, end: datetime, agency=None, user=None) ->
     [{code, name, rate, threshold, max_points, points, numerator, denominator, rule,
     max_points_verified}]. `rate` and `points` are None without data."""
     dossiers = dossiers_in(start=start, end=end, user=user, agency=agency)
-    totals = _counts(dossiers, (), as_of_for(end), with_results=True)
-    return _indicators(
-        totals[0] if totals else _empty_row(with_results=True),
-        _online_procedures(user=user, agency=agency),
-    )
+    totals = (_rollup(_counts(dossiers, (), as_of_for(end)), ()) or [_empty_row()])[0]
+    totals["with_result"] = _with_result_count(dossiers)
+    return _indicators(totals, _online_procedures(user=user, agency=agency))
 
 
 # --- the statistics page ----------------------------------------------------------------------
@@ -770,37 +803,42 @@ def _month_series(rows: list[dict], first: date, last: date) -> list[dict]:
 def dashboard(*, period: Period, user=None, agency=None, trend_months: int = 12) -> dict:
     """Everything the statistics page and its Excel export show for `period`: the totals, the
     mean processing time, a month series (the period's months, at least the last
-    `trend_months` up to its end), the table by agency (with mean processing days), the
-    table by procedure, agency × month, and the 766 indicators with their sum."""
+    `trend_months` up to its end), the tables by agency (with mean processing days), by
+    procedure and by agency × month, and the 766 indicators with their sum.
+
+    Periods are whole months, so ONE grouped scan by (agency, procedure, month) over the
+    trend's range gives every count table; then the result files, the processing time and
+    the catalogue: five queries whatever the number of agencies."""
     scope = {"user": user, "agency": agency}
-    as_of = as_of_for(period.end)
-    dossiers = dossiers_in(start=period.start, end=period.end, **scope)
-    totals_rows = _counts(dossiers, (), as_of, with_results=True)
-    totals = totals_rows[0] if totals_rows else _empty_row(with_results=True)
     first_month = min(local_day(period.start),
                       _add_months(period.last_day.replace(day=1), 1 - trend_months))
-    trend_start = _local_midnight(first_month)
-    months = dossier_counts(start=trend_start, end=period.end, by="month", **scope)
-    by_agency = dossier_counts(start=period.start, end=period.end, by="agency", **scope)
-    days_by_agency = {
-        row["agency"]: row for row in mean_processing_days(
-            start=period.start, end=period.end, by="agency", **scope
-        )
-    }
+    raw = _counts(
+        dossiers_in(start=_local_midnight(first_month), end=period.end, **scope),
+        ("agency", "procedure", "month"), as_of_for(period.end),
+    )
+    period_first = local_day(period.start)
+    in_period = [row for row in raw if row["month"] >= period_first]
+    totals = (_rollup(in_period, ()) or [_empty_row()])[0]
+    totals["with_result"] = _with_result_count(
+        dossiers_in(start=period.start, end=period.end, **scope)
+    )
+    processing = mean_processing_days(start=period.start, end=period.end, by="agency", **scope)
+    days_by_agency = {row["agency"]: row["days"] for row in processing}
+    by_agency = _labelled(_rollup(in_period, ("agency",)), ("agency",))
     for row in by_agency:
-        row["mean_days"] = days_by_agency.get(row["agency"], {}).get("days")
+        row["mean_days"] = days_by_agency.get(row["agency"])
     indicators = _indicators(totals, _online_procedures(**scope))
     scored = [row for row in indicators if row["points"] is not None]
     return {
         "period": period,
         "totals": totals,
-        "processing": mean_processing_days(start=period.start, end=period.end, **scope),
-        "months": _month_series(months, first_month, period.last_day.replace(day=1)),
+        "processing": _processing_total(processing),
+        "months": _month_series(_rollup(raw, ("month",)), first_month,
+                                period.last_day.replace(day=1)),
         "by_agency": by_agency,
-        "by_procedure": dossier_counts(start=period.start, end=period.end, by="procedure",
-                                       **scope),
-        "by_agency_month": dossier_counts(start=period.start, end=period.end,
-                                          by=("agency", "month"), **scope),
+        "by_procedure": _labelled(_rollup(in_period, ("procedure",)), ("procedure",)),
+        "by_agency_month": _labelled(_rollup(in_period, ("agency", "month")),
+                                     ("agency", "month")),
         "indicators": indicators,
         "points": sum(row["points"] for row in scored),
         "max_points": sum(row["max_points"] for row in scored),

@@ -282,9 +282,10 @@ def test_zip_bomb_is_refused_before_parsing(seeded, monkeypatch):
 def test_too_many_rows(exported, monkeypatch):
     monkeypatch.setattr(excel, "MAX_ROWS", 5)
     before = snapshot()
-    with translation.override("en"), pytest.raises(CatalogueImportError) as caught:
-        catalogue_import(io.BytesIO(exported))
-    assert "Sheet Procedures: More than 5 rows; split the file." in caught.value.messages()
+    with translation.override("en"):
+        with pytest.raises(CatalogueImportError) as caught:
+            catalogue_import(io.BytesIO(exported))
+        assert "Sheet Procedures: More than 5 rows; split the file." in caught.value.messages()
     assert snapshot() == before
 
 
@@ -293,9 +294,10 @@ def test_wrong_headers_and_missing_sheet(exported):
         book["Procedures"].cell(1, 2, "Tên")
         del book["Documents"]
 
-    with translation.override("en"), pytest.raises(CatalogueImportError) as caught:
-        catalogue_import(edited(exported, change))
-    messages = caught.value.messages()
+    with translation.override("en"):
+        with pytest.raises(CatalogueImportError) as caught:
+            catalogue_import(edited(exported, change))
+        messages = caught.value.messages()
     assert len(messages) == 2
     assert messages[0].startswith("Sheet Procedures: The headers do not match the template.")
     assert messages[1] == "The sheet Documents is missing. Export the catalogue to get a template."

@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 from civicport.core.calendar import calendar_seed, clear_calendar_cache, working_time_between
 from civicport.core.models import Agency, Role
 from civicport.core.tests import factories as core
+from civicport.publicservices import actions as A
 from civicport.publicservices import stats
 from civicport.publicservices.deadlines import classify
 from civicport.publicservices.models import (
     Channel,
     Dossier,
-    DossierEvent,
     DossierFile,
     DossierStatus,
     FileKind,
@@ -182,7 +182,7 @@ def test_counts_by_status_and_channel_and_total(two_agencies):
     assert {r["channel"]: r["received"] for r in by_channel} == {
         "online": 5, "in_person": 1, "postal": 1,
     }
-    assert {r["channel_label"] for r in by_channel} == {"online", "in person", "by post"}
+    assert {r["channel_label"] for r in by_channel} == {str(c.label) for c in Channel}
     (total,) = stats.dossier_counts(start=period.start, end=period.end, by=())
     assert (total["received"], total["open"]) == (7, 7)
     with pytest.raises(ValueError):
@@ -235,29 +235,54 @@ def test_satisfaction():
 # --- processing time ----------------------------------------------------------------------------
 
 
-def test_mean_processing_days_is_exact_working_time_less_pauses():
-    procedure = f.procedure(days=10)
-    # Across the Hùng Kings day and 30/4–1/5 2026, with a supplement pause.
-    first = make(procedure, status=S.DONE, received_at=at(2026, 4, 24, 10, 15),
-                 due_at=at(2026, 5, 12, 10), finished_at=at(2026, 5, 5, 14, 40))
-    DossierEvent.objects.create(dossier=first, action="request_supplement",
-                                at=at(2026, 4, 28, 9))
-    DossierEvent.objects.create(dossier=first, action="supply", at=at(2026, 4, 29, 15, 30))
-    # Received in the lunch break, done after hours.
-    second = make(procedure, status=S.RETURNED, received_at=at(2026, 4, 27, 12),
-                  due_at=at(2026, 5, 12, 10), finished_at=at(2026, 4, 28, 18))
-    make(procedure, status=S.PROCESSING, received_at=at(2026, 4, 27, 9))  # not finished
+def test_mean_processing_days_is_working_time_less_pauses(monkeypatch):
+    """Dossiers walked through the real actions: across the Hùng Kings day and 30/4–1/5 2026,
+    received in the lunch break, with a supplement pause and a fee pause, finished after
+    hours; the mean equals working_time_between() less the paused time, exactly."""
+    agency = f.agency()
+    procedure = f.procedure(agency=agency, days=10, fee=20000)
+    team, citizen = f.team(agency), f.citizen()
+    clock = f.Clock(monkeypatch, at(2026, 4, 24, 10, 15))
+
+    def act(action, dossier, moment, **kwargs):
+        clock.set(moment)
+        return action(dossier=dossier, expected_version=dossier.version, **kwargs)
+
+    first = A.dossier_register(officer=team.receiver, procedure=procedure, agency=agency,
+                               applicant_name="Nguyễn Văn A")
+    first = act(A.dossier_process, first, at(2026, 4, 24, 11), officer=team.processor)
+    first = act(A.dossier_request_supplement, first, at(2026, 4, 28, 9),
+                officer=team.processor, reason="Bổ sung giấy tờ")
+    first = act(A.dossier_supply, first, at(2026, 4, 29, 15, 30), applicant=team.receiver)
+    first = act(A.dossier_approve, first, at(2026, 5, 5, 14, 40), officer=team.approver)
+
+    clock.set(at(2026, 4, 27, 12))
+    draft = A.dossier_draft_save(applicant=citizen, procedure=procedure, agency=agency,
+                                 form_data={})
+    second = A.dossier_submit(dossier=draft, submit_key="s2")
+    second = act(A.dossier_receive, second, at(2026, 4, 27, 14), officer=team.receiver)
+    second = act(A.dossier_process, second, at(2026, 4, 27, 15), officer=team.processor)
+    second = act(A.dossier_request_fee, second, at(2026, 4, 27, 16), officer=team.processor)
+    second = act(A.dossier_pay_fee, second, at(2026, 4, 28, 8), actor=citizen, online=True)
+    second = act(A.dossier_approve, second, at(2026, 4, 28, 18), officer=team.approver)
+    clock.set(at(2026, 4, 28, 9))
+    open_one = A.dossier_register(officer=team.receiver, procedure=procedure, agency=agency,
+                                  applicant_name="Trần Thị B")  # not finished: not counted
+
     expected = (
         working_time_between(first.received_at, first.finished_at)
         - working_time_between(at(2026, 4, 28, 9), at(2026, 4, 29, 15, 30))
         + working_time_between(second.received_at, second.finished_at)
+        - working_time_between(at(2026, 4, 27, 16), at(2026, 4, 28, 8))
     ) / 2 / timedelta(hours=8)
     period = stats.period_parse("2026-Q2")
+    clock.set(at(2026, 7, 1, 9))
     result = stats.mean_processing_days(start=period.start, end=period.end)
-    assert result["count"] == 2
+    assert result["count"] == 2 and open_one.finished_at is None
     assert result["days"] == pytest.approx(expected, abs=1e-6)
     by_agency = stats.mean_processing_days(start=period.start, end=period.end, by="agency")
-    assert [(r["agency"], r["count"]) for r in by_agency] == [(first.agency_id, 2)]
+    assert [(r["agency"], r["count"]) for r in by_agency] == [(agency.pk, 2)]
+    assert by_agency[0]["days"] == pytest.approx(expected, abs=1e-6)
     empty = stats.period_parse("2025-01")
     assert stats.mean_processing_days(start=empty.start, end=empty.end) == {
         "days": None, "count": 0,
