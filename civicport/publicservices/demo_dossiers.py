@@ -26,8 +26,10 @@ implement the seeded procedures and at `8 + 2 × scale` commune committees (all 
   get invented names. 88 % of results carry an electronic result file: all point to one small
   shared PDF (`DEMO_RESULT_NAME`) rather than a million copies.
 
-Rows are written with `bulk_create` in batches of `BATCH_SIZE` (no action calls, no query per
-row). Demo data has events but no audit entries per change: one audit entry records the seed.
+Rows are written in batches of `BATCH_SIZE` — `bulk_create`, or COPY on PostgreSQL (`Writer`)
+— with no action calls and no query per row: about 0.55 ms per dossier on PostgreSQL (985,800
+dossiers with 7.4 M events in 545 s, scale 1700), 2.4 ms on SQLite, 1.4 s at scale 1. Demo data
+has events but no audit entries per change: one audit entry records the seed.
 
 Idempotency: the seed tops the demo dossiers up to the target count. When at least
 `DOSSIERS_PER_SCALE × scale` demo dossiers exist, it adds nothing; running it twice at the
@@ -659,7 +661,7 @@ def _demo_result_pdf() -> bytes:
 class Writer:
     """Inserts batches of rows given as {attname: value} (other columns take their defaults):
     `bulk_create`, or on PostgreSQL the COPY protocol with ids taken from the table's
-    sequence beforehand — about 5 × faster, since neither model instances nor Django's
+    sequence beforehand — 2–3 × faster, since neither model instances nor Django's
     per-value adaptation are needed. With `ids=True` each row gets its "id"."""
 
     def __init__(self):

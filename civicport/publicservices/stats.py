@@ -11,7 +11,7 @@ How the figures are computed:
 
 * Counts are one `GROUP BY` query per call (`values(...).annotate(Count(..., filter=...))`),
   never dossiers loaded into Python. Days and months are local (Asia/Ho_Chi_Minh) through
-  `LocalDate`/`LocalMonth` (AT TIME ZONE on PostgreSQL, built-in date functions on SQLite).
+  `LocalDate`/`LocalMonth` (see `_Local`: cheap fixed-offset arithmetic on both databases).
   The period filter on `received_at` (plus the agency filter) uses the
   `dossier_agency_received` index.
 * On time (766 indicator 2.1, services.md §1.6): `classification_expression(as_of)` is the

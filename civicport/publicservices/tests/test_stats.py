@@ -25,7 +25,6 @@ from civicport.publicservices.tests.factories import at
 
 S = DossierStatus
 MARCH = stats.period_parse("2026-03")
-STATS_URLS = "civicport.publicservices.tests.urls_stats_for_tests"
 
 
 @pytest.fixture(autouse=True)
@@ -365,7 +364,6 @@ def _get(client, user, name, **params):
     return client.get(reverse(name), params)
 
 
-@pytest.mark.urls(STATS_URLS)
 def test_page_for_an_officer(client, page_data):
     agency, _other = page_data
     officer = core.officer(agencies_roles=[(agency, Role.RECEIVER)])
@@ -381,7 +379,6 @@ def test_page_for_an_officer(client, page_data):
     assert response.context["problems"] and response.context["totals"]["received"] == 1
 
 
-@pytest.mark.urls(STATS_URLS)
 def test_page_for_admin_and_refusals(client, page_data):
     agency, _other = page_data
     admin = core.officer(agencies_roles=[], is_ioc_viewer=True)
@@ -397,7 +394,6 @@ def test_page_for_admin_and_refusals(client, page_data):
     assert client.get(reverse("stats:page")).status_code == 302
 
 
-@pytest.mark.urls(STATS_URLS)
 def test_excel_export_opens_and_neutralises_formulas(client, page_data):
     agency, _other = page_data
     officer = core.officer(agencies_roles=[(agency, Role.APPROVER)])
