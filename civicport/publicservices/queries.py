@@ -73,6 +73,18 @@ from civicport.publicservices.models import (
     RequiredDocument,
     ResultDelivery,
 )
+
+# Statistics live in stats.py; other apps (the IOC) read them through this module.
+from civicport.publicservices.stats import (
+    dossier_counts,
+    indicators_766,
+    mean_processing_days,
+    on_time_rate,
+    online_rate,
+    period_parse,
+    satisfaction,
+    score_766,
+)
 from civicport.publicservices.workflow import (
     ACTION_LABELS,
     OPEN_STATUSES,
@@ -83,6 +95,14 @@ from civicport.publicservices.workflow import (
 
 __all__ = [
     "INBOX_STATUSES",
+    "dossier_counts",
+    "indicators_766",
+    "mean_processing_days",
+    "on_time_rate",
+    "online_rate",
+    "period_parse",
+    "satisfaction",
+    "score_766",
     "URGENCY_FILTERS",
     "Desk",
     "Inbox",
