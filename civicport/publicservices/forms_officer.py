@@ -495,7 +495,7 @@ class RegistrationForm(forms.Form):
         label=_("Commune or ward"), required=False, coerce=int, empty_value=None
     )
     channel = forms.ChoiceField(
-        label=_("Received"), widget=forms.RadioSelect, initial=Channel.IN_PERSON,
+        label=_("How it was received"), widget=forms.RadioSelect, initial=Channel.IN_PERSON,
         choices=[(Channel.IN_PERSON, Channel.IN_PERSON.label), (Channel.POSTAL, Channel.POSTAL.label)],
     )
     result_delivery = forms.ChoiceField(
