@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from civicport.core.audit import audit_verify
-from civicport.core.calendar import calendar_seed, clear_calendar_cache, working_time_between
+from civicport.core.calendar import calendar_seed, working_time_between
 from civicport.core.models import AuditEntry, Notification, Province, Role, Ward
 from civicport.core.tests import factories as core
 from civicport.publicservices import actions as A
@@ -19,6 +19,8 @@ from civicport.publicservices.models import Dossier, DossierCounter, DossierEven
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import Clock, at
 from civicport.publicservices.workflow import ActionDenied, ConflictError, TransitionError
+
+pytestmark = pytest.mark.usefixtures("calendar")
 
 S = DossierStatus
 SCHEMA = [
@@ -37,13 +39,6 @@ VALID = {
     "ngay_sinh": "05/09/1990", "so_ban": "2", "loai": "khai_sinh",
     "dia_chi": {"line": "Số 5 Lạch Tray", "ward": "11311"},
 }
-
-
-@pytest.fixture(autouse=True)
-def calendar(db):
-    calendar_seed()
-    yield
-    clear_calendar_cache()
 
 
 @pytest.fixture

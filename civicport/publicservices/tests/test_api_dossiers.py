@@ -13,7 +13,6 @@ from ninja import NinjaAPI
 from civicport.core.api import install_error_handlers
 from civicport.core.api_auth import auth_methods
 from civicport.core.auth import api_token_create
-from civicport.core.calendar import calendar_seed, clear_calendar_cache
 from civicport.core.tests import factories as core
 from civicport.core.tests.factories import router_client
 from civicport.publicservices import actions as A
@@ -27,6 +26,8 @@ from civicport.publicservices.models import (
 )
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import Clock, at
+
+pytestmark = pytest.mark.usefixtures("calendar", "media")
 
 S = DossierStatus
 SCHEMA = [
@@ -53,25 +54,6 @@ urlpatterns = [path("api-test/", _csrf_api.urls)]
 
 
 # --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def calendar(db):
-    calendar_seed()
-    yield
-    clear_calendar_cache()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
-        },
-    }
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

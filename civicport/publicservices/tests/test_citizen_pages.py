@@ -30,6 +30,8 @@ from civicport.publicservices.models import (
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import Clock, at
 
+pytestmark = pytest.mark.usefixtures("media")
+
 S = DossierStatus
 SCHEMA = [
     {"key": "applicant_name", "label": "Họ và tên", "type": "text", "required": True},
@@ -79,21 +81,6 @@ def exe(name="to-khai.pdf"):
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Uploads go to a temporary storage (STORAGES names the location explicitly)."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    settings.MEDIA_ROOT = root
-    return root
 
 
 @pytest.fixture

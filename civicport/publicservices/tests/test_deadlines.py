@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from civicport.core.calendar import calendar_seed, clear_calendar_cache, working_time_between
+from civicport.core.calendar import working_time_between
 from civicport.publicservices import deadlines
 from civicport.publicservices.deadlines import (
     apology_needed,
@@ -18,14 +18,9 @@ from civicport.publicservices.models import DossierStatus
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import at
 
+pytestmark = pytest.mark.usefixtures("calendar")
+
 S = DossierStatus
-
-
-@pytest.fixture(autouse=True)
-def calendar(db):
-    calendar_seed()
-    yield
-    clear_calendar_cache()
 
 
 @pytest.mark.parametrize(

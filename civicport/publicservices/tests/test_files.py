@@ -253,22 +253,6 @@ def test_very_long_names_are_cut_to_255_keeping_the_extension():
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    """A temporary default storage. STORAGES names its location explicitly, so overriding
-    MEDIA_ROOT alone would not move it."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    settings.MEDIA_ROOT = root
-    return root
-
-
-@pytest.fixture
 def dossier(db):
     return factories.dossier()
 

@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from civicport.core.calendar import calendar_seed, clear_calendar_cache, working_time_between
+from civicport.core.calendar import working_time_between
 from civicport.core.models import Notification, Province, Ward
 from civicport.publicservices import actions as A
 from civicport.publicservices.codes import dossier_code_valid
@@ -37,7 +37,7 @@ from civicport.publicservices.models import (
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import Clock, at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar", "media")]
 
 S = DossierStatus
 NOW = at(2026, 3, 10, 9)  # Tuesday
@@ -65,25 +65,6 @@ def upload(content: bytes, name: str) -> SimpleUploadedFile:
 
 
 # --- fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def calendar(db):
-    calendar_seed()
-    yield
-    clear_calendar_cache()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None},
-        },
-    }
-    return tmp_path / "media"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import translation
 
-from civicport.core.calendar import calendar_seed, clear_calendar_cache, working_time_between
+from civicport.core.calendar import working_time_between
 from civicport.core.models import Role, User
 from civicport.core.tests import factories as core
 from civicport.publicservices import actions as A
@@ -18,15 +18,10 @@ from civicport.publicservices.models import Dossier, DossierStatus
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import Clock, at
 
+pytestmark = pytest.mark.usefixtures("calendar")
+
 S = DossierStatus
 NOW = at(2026, 3, 10, 9)  # a Tuesday, no holiday near
-
-
-@pytest.fixture(autouse=True)
-def calendar(db):
-    calendar_seed()
-    yield
-    clear_calendar_cache()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from civicport.core.calendar import calendar_seed, clear_calendar_cache, working_time_between
+from civicport.core.calendar import working_time_between
 from civicport.core.models import Agency, Role
 from civicport.core.tests import factories as core
 from civicport.publicservices import actions as A
@@ -23,15 +23,10 @@ from civicport.publicservices.models import (
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import at
 
+pytestmark = pytest.mark.usefixtures("calendar")
+
 S = DossierStatus
 MARCH = stats.period_parse("2026-03")
-
-
-@pytest.fixture(autouse=True)
-def calendar(db):
-    calendar_seed()
-    yield
-    clear_calendar_cache()
 
 
 def make(procedure, **fields):
