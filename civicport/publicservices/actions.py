@@ -265,10 +265,15 @@ def dossier_submit(*, dossier: Dossier, submit_key: str, applicant: User | None 
     def changes(fresh: Dossier, now: datetime) -> dict:
         _procedure_offered_check(procedure=fresh.procedure, agency=fresh.agency, online=True)
         cleaned = form_validate(fresh.procedure.form_schema, fresh.form_data)
+        from_form = _form_applicant_fields(fresh.procedure.form_schema, cleaned)
+        if fresh.applicant_phone:
+            # The account's phone stays the contact (and tracking) number; the form's
+            # fills in only for accounts registered with an e-mail address.
+            from_form.pop("applicant_phone", None)
         return {
             "form_data": cleaned, "submit_key": key, "submitted_at": now,
             "channel": Channel.ONLINE,
-            **_form_applicant_fields(fresh.procedure.form_schema, cleaned),
+            **from_form,
             **_receipt_values(fresh, now, received=False),
         }
 
@@ -675,18 +680,33 @@ def _contact_clean(*, name: str, id_number: str, phone: str, email: str) -> dict
 
 
 def _form_applicant_fields(schema: list, cleaned: dict) -> dict:
-    """Copy the applicant's ID number and address from the form to the dossier's columns."""
+    """Copy the applicant's ID number, phone and address from the form to the dossier.
+
+    The applicant fragment's own keys (applicant_id_number, applicant_phone,
+    applicant_address) win: a birth registration also asks for the mother's ID number and
+    the place of birth, which must not be taken for the applicant's. Without them, the
+    first field of each type is the applicant's.
+    """
+    fields = [item for item in schema or [] if isinstance(item, dict)]
     values = {}
-    for item in schema or []:
-        value = cleaned.get(item.get("key")) if isinstance(item, dict) else None
-        if value in (None, "", {}):
+    for kind, column in (("id_number", "applicant_id_number"), ("phone", "applicant_phone"),
+                         ("address", "applicant_address")):
+        candidates = [item for item in fields if item.get("type") == kind]
+        preferred = [item for item in candidates if item.get("key") == column] or candidates
+        value = next(
+            (cleaned.get(item["key"]) for item in preferred
+             if cleaned.get(item.get("key")) not in (None, "", {})),
+            None,
+        )
+        if value is None:
             continue
-        kind = item.get("type")
-        if kind == "id_number" and "applicant_id_number" not in values:
-            values["applicant_id_number"] = value
-        elif kind == "address" and "applicant_ward_id" not in values:
+        if kind == "address":
             values["applicant_ward_id"] = value["ward"]
             values["applicant_address"] = value.get("line", "")[:500]
+        elif kind == "phone":
+            values["applicant_phone"] = normalize_phone(value) or ""
+        else:
+            values[column] = value
     return values
 
 

@@ -750,3 +750,31 @@ def test_concurrent_officers_one_wins(monkeypatch):
     assert len(results) == 1
     assert len(errors) == 5 and all(isinstance(e, ConflictError) for e in errors)
     assert Dossier.objects.get(pk=dossier.pk).version == dossier.version + 1
+
+
+def test_submit_takes_the_applicants_own_fields_not_the_first_of_their_type(ward, clock):
+    """A birth registration asks for the mother's ID and the place of birth first."""
+    schema = [
+        {"key": "mother_id_number", "label": "Mẹ", "type": "id_number", "required": True},
+        {"key": "birth_place", "label": "Nơi sinh", "type": "address", "required": True},
+        {"key": "applicant_id_number", "label": "CCCD", "type": "id_number", "required": True},
+        {"key": "applicant_phone", "label": "Điện thoại", "type": "phone", "required": True},
+        {"key": "applicant_address", "label": "Nơi cư trú", "type": "address", "required": True},
+    ]
+    procedure = f.procedure(form_schema=schema)
+    applicant = f.citizen(phone="", email="me@example.vn")
+    data = {
+        "mother_id_number": "031190000001",
+        "birth_place": {"line": "Bệnh viện", "ward": ward.code},
+        "applicant_id_number": "031190000002",
+        "applicant_phone": "+84 912 000 111",
+        "applicant_address": {"line": "Số 5", "ward": ward.code},
+    }
+    draft = A.dossier_draft_save(
+        applicant=applicant, procedure=procedure, agency=procedure.agencies.first(),
+        form_data=data,
+    )
+    dossier = A.dossier_submit(dossier=draft, submit_key="k-applicant-fields")
+    assert dossier.applicant_id_number == "031190000002"
+    assert dossier.applicant_address == "Số 5"
+    assert dossier.applicant_phone == "0912000111"
