@@ -78,8 +78,8 @@ class Server:
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
 
-    def manage(self, *args: str, timeout: float = 900) -> None:
-        """Run a `civicport` management command against the bench database."""
+    def manage(self, *args: str, timeout: float = 900) -> str:
+        """Run a `civicport` management command against the bench database; its stdout."""
         log("$ civicport " + shlex.join(args))
         done = subprocess.run(
             [str(VENV_BIN / "civicport"), *args],
@@ -90,6 +90,7 @@ class Server:
         )
         if done.returncode != 0:
             raise BenchError(f"`civicport {shlex.join(args)}` failed:\n{_tail(done.stderr)}")
+        return done.stdout
 
     def command_help(self, name: str) -> str | None:
         """`civicport help NAME`, or None when this checkout has no such command yet."""
@@ -328,8 +329,24 @@ def bench_server(**kwargs):
         stop_server(server)
 
 
-def run_wrk(url: str, duration: int, connections: int, threads: int) -> dict:
-    """One wrk run against url, summarised by report.lua; latencies in milliseconds."""
+def run_wrk(
+    url: str,
+    duration: int,
+    connections: int,
+    threads: int,
+    *,
+    script: Path | str | None = None,
+    headers: tuple[str, ...] | list[str] = (),
+    script_args: tuple[str, ...] | list[str] = (),
+) -> dict:
+    """One wrk run against url, summarised by report.lua; latencies in milliseconds.
+
+    `script`: another wrk Lua script instead of report.lua. It must print the same
+    "BENCH_JSON" line: the simplest way is to start with `dofile(os.getenv("BENCH_REPORT_LUA"))`
+    and wrap report.lua's `response` if it needs its own. A line "BENCH_EXTRA {json}" that it
+    prints is returned as `extra`. `headers`: "Name: value" strings (wrk --header), e.g. a
+    Cookie or Authorization. `script_args`: passed to the script's `init(args)`.
+    """
     if urlsplit(url).hostname != HOST:
         raise BenchError(f"refusing to load anything but {HOST}: {url}")
     wrk = shutil.which("wrk")
@@ -341,16 +358,27 @@ def run_wrk(url: str, duration: int, connections: int, threads: int) -> dict:
         f"--connections={connections}",
         f"--duration={duration}s",
         "--timeout=10s",
-        f"--script={REPORT_LUA}",
+        f"--script={script or REPORT_LUA}",
+        *(f"--header={header}" for header in headers),
         url,
+        *(["--", *script_args] if script_args else []),
     ]
     # wrk stops itself after --duration; the timeout only guards against a hung wrk.
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        env=os.environ | {"BENCH_REPORT_LUA": str(REPORT_LUA)},
+    )
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")]
     if done.returncode != 0 or not lines:
         raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     raw = json.loads(lines[-1].removeprefix("BENCH_JSON "))
+    extra = [ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_EXTRA ")]
     errors = raw["errors"]
+    if extra:
+        raw["extra"] = json.loads(extra[-1].removeprefix("BENCH_EXTRA "))
     return {
         "requests_per_s": round(raw["requests_per_s"], 1),
         **{f"{p}_ms": round(raw["latency_us"][p] / 1000, 2) for p in ("p50", "p90", "p95", "p99")},
@@ -360,6 +388,7 @@ def run_wrk(url: str, duration: int, connections: int, threads: int) -> dict:
         "non_2xx": raw["non_2xx"],
         "requests": raw["requests"],
         "error_kinds": errors,
+        **({"extra": raw["extra"]} if "extra" in raw else {}),
     }
 
 
