@@ -60,7 +60,3 @@ def can_act(user, agency: Agency | int, role: str | None = None) -> bool:
     agency_id = agency if isinstance(agency, int) else agency.pk
     roles = [role, Role.AGENCY_ADMIN] if role else None
     return agency_id in agency_ids_for(user, roles)
-
-
-def is_officer(user) -> bool:
-    return bool(user and user.is_authenticated and user.memberships.exists())

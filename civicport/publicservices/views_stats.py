@@ -23,9 +23,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from civicport.core.access import agency_ids_for, is_officer, sees_everything
+from civicport.core.access import agency_ids_for, sees_everything
 from civicport.core.models import Agency
-from civicport.publicservices import stats
+from civicport.publicservices import queries, stats
 from civicport.publicservices.excel import safe_cell
 
 RATE_KEYS = ("on_time_rate", "online_rate", "satisfied_rate", "rate", "threshold")
@@ -34,7 +34,7 @@ _SHEET_NAME_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 
 def _viewer_check(user) -> None:
-    if not (sees_everything(user) or is_officer(user)):
+    if not queries.officer_pages_allowed(user):
         raise PermissionDenied(_("Statistics are for officers of the city's agencies."))
 
 
