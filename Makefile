@@ -33,8 +33,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# The platform's catalogue lives in civicport/locale; each later app keeps its own in
+# civicport/<app>/locale (Django merges them), so apps can be translated independently.
+APPS_WITH_LOCALE := feedback datahub tourism ioc
 messages: $(STAMP)
-	cd civicport && ../$(BIN)/civicport makemessages -l vi --no-obsolete && ../$(BIN)/civicport compilemessages -l vi
+	cd civicport && ../$(BIN)/civicport makemessages -l vi --no-obsolete --ignore "tests/*" \
+		$(foreach app,$(APPS_WITH_LOCALE),--ignore "$(app)/*")
+	for app in $(APPS_WITH_LOCALE); do \
+		(cd civicport/$$app && mkdir -p locale && ../../$(BIN)/civicport makemessages -l vi --no-obsolete --ignore "tests/*") || exit 1; \
+	done
+	$(BIN)/civicport compilemessages -l vi
 
 openapi: $(STAMP)
 	$(BIN)/civicport openapi --output docs/openapi-v1.json

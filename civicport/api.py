@@ -11,8 +11,12 @@ from civicport.core.api import router as core_router
 from civicport.core.api_auth import auth_methods
 from civicport.core.api_calendar import router as calendar_router
 from civicport.core.api_units import router as units_router
+from civicport.datahub.api import router as datahub_router
+from civicport.feedback.api import router as feedback_router
+from civicport.ioc.api import router as ioc_router
 from civicport.publicservices.api import router as publicservices_router
 from civicport.publicservices.api_dossiers import router as dossiers_router
+from civicport.tourism.api import router as tourism_router
 
 api = NinjaAPI(
     title="CivicPort API",
@@ -30,5 +34,9 @@ api.add_router("/calendar/", calendar_router)
 api.add_router("/units/", units_router)
 api.add_router("/publicservices/", publicservices_router)
 api.add_router("/dossiers/", dossiers_router)
+api.add_router("/feedback/", feedback_router)
+api.add_router("/datahub/", datahub_router)
+api.add_router("/tourism/", tourism_router)
+api.add_router("/ioc/", ioc_router)
 
 __all__ = ["ApiError", "api"]

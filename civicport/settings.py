@@ -105,6 +105,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "civicport.core",
     "civicport.publicservices",
+    "civicport.feedback",
+    "civicport.datahub",
+    "civicport.tourism",
+    "civicport.ioc",
 ]
 
 MIDDLEWARE = [
@@ -273,3 +277,5 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 CIVICPORT_TILE_HOSTS = get_str("CIVICPORT_TILE_HOSTS", "https://tile.openstreetmap.org")
+# Leaflet tile URL template; empty = maps draw their markers on a blank background (offline use).
+CIVICPORT_TILE_URL = get_str("CIVICPORT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("civicport.publicservices.urls_citizen")),
     path("", include("civicport.publicservices.urls_officer")),
     path("", include("civicport.publicservices.urls_stats")),
+    path("", include("civicport.feedback.urls")),
+    path("", include("civicport.datahub.urls")),
+    path("", include("civicport.tourism.urls")),
+    path("", include("civicport.ioc.urls")),
     path("", include("civicport.core.urls")),
 ]
 

@@ -38,16 +38,16 @@ def home_overview() -> dict:
 
 
 def _modules() -> list[dict]:
-    # Modules register their entry page here as they are built (url None = not yet).
+    # Each module's entry page, in the order the home page lists them.
     return [
         {"key": "publicservices", "url": "/thu-tuc/", "title": _("Online public services"),
          "description": _("Find a procedure, file a dossier online and track it.")},
-        {"key": "feedback", "url": None, "title": _("Feedback 1022"),
+        {"key": "feedback", "url": "/phan-anh/", "title": _("Feedback 1022"),
          "description": _("Report a problem in your street and follow the answer.")},
-        {"key": "datahub", "url": None, "title": _("Open data"),
+        {"key": "datahub", "url": "/du-lieu/", "title": _("Open data"),
          "description": _("Datasets published by the city's agencies, free to reuse.")},
-        {"key": "ioc", "url": None, "title": _("Operations centre"),
+        {"key": "ioc", "url": "/dieu-hanh/", "title": _("Operations centre"),
          "description": _("The city's indicators, targets and digital transformation index.")},
-        {"key": "tourism", "url": None, "title": _("Food tour map"),
+        {"key": "tourism", "url": "/am-thuc/", "title": _("Food tour map"),
          "description": _("Where to eat bánh đa cua, bánh mì cay and more.")},
     ]

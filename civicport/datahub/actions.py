@@ -1,0 +1,1 @@
+"""Writes of the datahub app: plain functions, keyword-only arguments."""

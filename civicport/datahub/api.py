@@ -1,0 +1,5 @@
+"""The datahub app's part of /api/v1/ (mounted at /api/v1/datahub/ by civicport/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["datahub"])

@@ -1,0 +1,1 @@
+"""Writes of the feedback app: plain functions, keyword-only arguments."""

@@ -1,0 +1,5 @@
+"""The feedback app's part of /api/v1/ (mounted at /api/v1/feedback/ by civicport/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["feedback"])

@@ -1,0 +1,1 @@
+"""Writes of the ioc app: plain functions, keyword-only arguments."""

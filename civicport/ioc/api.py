@@ -1,0 +1,5 @@
+"""The ioc app's part of /api/v1/ (mounted at /api/v1/ioc/ by civicport/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["ioc"])

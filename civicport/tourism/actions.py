@@ -1,0 +1,1 @@
+"""Writes of the tourism app: plain functions, keyword-only arguments."""

@@ -1,0 +1,1 @@
+"""Reads of the tourism app, for its views and APIs and for other apps (the IOC)."""
