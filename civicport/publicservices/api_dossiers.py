@@ -28,6 +28,8 @@ Errors (all `{"error": {"code", "message", "details"}}`):
 A refused request changes nothing: the actions check everything before writing.
 """
 
+import json
+import re
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -47,7 +49,7 @@ from civicport.core.api_auth import REQUIRED
 from civicport.core.auth import client_address
 from civicport.core.models import Agency, Role
 from civicport.publicservices import actions, citizen, queries
-from civicport.publicservices.files import dossier_file_store
+from civicport.publicservices.files import dossier_file_store, file_validate
 from civicport.publicservices.models import (
     Dossier,
     DossierEvent,
@@ -381,6 +383,75 @@ def dossier_submit(
         )
     created = was_draft and result.submit_key == idempotency_key and result.version == version + 1
     return Status(201 if created else 200, _detail(result.pk))
+
+
+def _submission_uploads(request, procedure: Procedure) -> list[citizen.Upload]:
+    """The multipart files `document_<id>` of a one-request submission, each checked by its
+    content and matched to a required document of `procedure`."""
+    documents = {row.pk: row for row in procedure.documents.all()}
+    uploads = []
+    for name, upload in request.FILES.items():
+        match = re.fullmatch(r"document_(\d{1,9})", name)
+        document = documents.get(int(match.group(1))) if match else None
+        if document is None:
+            raise _field_error(
+                name, _("This procedure has no such document."), "unknown_document"
+            )
+        try:
+            file_validate(upload)
+        except DjangoValidationError as exc:
+            error = exc.error_list[0]
+            message = error.message % error.params if error.params else error.message
+            raise _field_error(name, str(message), error.code or "invalid") from exc
+        uploads.append(citizen.Upload(file=upload, required_document=document))
+    return uploads
+
+
+@router.post(
+    "/submissions",
+    response={200: DossierDetailOut, 201: DossierDetailOut, **_errors(401, 403, 409, 422)},
+    auth=REQUIRED,
+    summary="Create, attach the documents and submit in one request (idempotent)",
+)
+def dossier_submission(
+    request,
+    idempotency_key: Header[
+        str,
+        P(
+            alias="Idempotency-Key",
+            pattern=IDEMPOTENCY_KEY,
+            description="8–64 visible ASCII characters, new for each dossier (e.g. a UUID).",
+        ),
+    ],
+    procedure_code: Form[str, P(max_length=40)],
+    form_data: Form[str, P(description="The form's answers as a JSON object.")] = "{}",
+    agency_id: Form[int | None] = None,
+):
+    """Multipart form: `procedure_code`, `form_data` (JSON), optionally `agency_id`, and one
+    file per required document named `document_<required document id>` (PDF, JPEG or PNG,
+    checked by content). All or nothing: on any error (422 with one detail per field, as for
+    `POST /{id}/submit`) no draft is left behind. 201 with the submitted dossier (its code and
+    appointment); a retry with the same `Idempotency-Key` answers 200 with the same dossier.
+    The same as `POST /`, `POST /{id}/files` and `POST /{id}/submit` in one round trip."""
+    procedure = Procedure.objects.filter(code=procedure_code).first()
+    if procedure is None:
+        raise _field_error("procedure_code", _("No procedure has this code."), "unknown_procedure")
+    try:
+        answers = json.loads(form_data)
+    except ValueError:
+        answers = None
+    if not isinstance(answers, dict):
+        raise _field_error(
+            "form_data", _("The form data must be a JSON object."), "invalid_form_data"
+        )
+    agency = _agency_for(procedure, agency_id)
+    uploads = _submission_uploads(request, procedure)
+    with _mapped_errors(_form_keys(procedure)):
+        dossier, created = citizen.dossier_file_and_submit(
+            applicant=request.user, procedure=procedure, agency=agency, form_data=answers,
+            uploads=uploads, submit_key=idempotency_key,
+        )
+    return Status(201 if created else 200, _detail(dossier.pk))
 
 
 @router.get(

@@ -506,6 +506,42 @@ def draft_submit(*, applicant, dossier: Dossier, submit_key: str) -> Dossier:
     return actions.dossier_submit(dossier=dossier, submit_key=submit_key, applicant=applicant)
 
 
+def dossier_file_and_submit(
+    *,
+    applicant,
+    procedure: Procedure,
+    agency: Agency,
+    form_data: dict,
+    uploads: list[Upload],
+    submit_key: str,
+) -> tuple[Dossier, bool]:
+    """Create the draft, store its documents and submit it, all or nothing: a form error or a
+    missing document leaves no draft behind. Returns (dossier, created). A retry with the same
+    `submit_key` (also one racing this call) returns the dossier that key submitted."""
+    key = (submit_key or "").strip()
+
+    def earlier() -> Dossier | None:
+        return Dossier.objects.filter(submit_key=key, applicant=applicant).first() if key else None
+
+    found = earlier()
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            draft = draft_save_with_files(
+                applicant=applicant, procedure=procedure, agency=agency, form_data=form_data,
+                uploads=uploads,
+            )
+            return draft_submit(applicant=applicant, dossier=draft, submit_key=key), True
+    except ValidationError as exc:
+        # The twin request committed first: its draft has the key, ours was rolled back.
+        reused = getattr(exc, "error_dict", {}).get("submit_key", [])
+        found = earlier() if any(e.code == "submit_key_reused" for e in reused) else None
+        if found is None:
+            raise
+        return found, False
+
+
 def supplement_provide(
     *,
     applicant,
