@@ -1,1 +1,218 @@
-"""Reads of the tourism app, for its views and APIs and for other apps (the IOC)."""
+"""Reads of the tourism app, for its views and APIs and for other apps (the IOC).
+
+"Open at" over thousands of venues is one indexed query on OpenInterval: each venue's
+ordinary week and "all-holidays" week are stored as minute intervals per weekday, so a
+moment becomes two range conditions — the intervals that started today (holiday flag of
+today) and those that started yesterday and run past midnight (holiday flag of yesterday).
+Only the few seasonal venues (month or date ranges) are evaluated one by one in Python.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from civicport.core.search import search_filter
+from civicport.tourism import hours
+from civicport.tourism.actions import DISH_SCOPE, VENUE_SCOPE
+from civicport.tourism.models import (
+    Dish,
+    MapVersion,
+    OpenInterval,
+    Review,
+    ReviewStatus,
+    Tour,
+    TourStop,
+    Venue,
+)
+from civicport.tourism.permissions import is_tourism_staff  # noqa: F401  (re-exported)
+
+PRICE_LEVELS = (1, 2, 3, 4)
+_PRICE_BOUNDS = {1: (0, 50_000), 2: (50_000, 150_000), 3: (150_000, 300_000),
+                 4: (300_000, None)}
+
+
+@dataclass
+class PlaceFilters:
+    q: str = ""
+    dish: str = ""
+    ward: int | None = None
+    price_level: int | None = None
+    min_rating: float | None = None
+    open_at: datetime | None = None
+
+
+def published() -> QuerySet:
+    return Venue.objects.filter(is_published=True)
+
+
+def open_at_ids(moment: datetime) -> QuerySet | list:
+    """Ids of the venues open at `moment` (Hải Phòng time, Vietnamese public holidays)."""
+    here = hours.local(moment)
+    today = here.date()
+    yesterday = today - timedelta(days=1)
+    minute = here.hour * 60 + here.minute
+    condition = Q(holiday=hours.is_public_holiday(today), weekday=today.weekday(),
+                  start__lte=minute, end__gt=minute) | Q(
+        holiday=hours.is_public_holiday(yesterday), weekday=yesterday.weekday(),
+        start__lte=minute + hours.DAY, end__gt=minute + hours.DAY)
+    return OpenInterval.objects.filter(condition).values("venue_id")
+
+
+def _seasonal_open_ids(moment: datetime) -> list[int]:
+    rows = published().filter(hours_seasonal=True).values_list("id", "opening_hours")
+    return [pk for pk, text in rows if _safe_open(text, moment)]
+
+
+def _safe_open(text: str, moment: datetime) -> bool:
+    try:
+        return hours.is_open_at(hours.parse(text), moment)
+    except hours.HoursError:
+        return False
+
+
+def place_search(filters: PlaceFilters) -> QuerySet:
+    """Published venues matching every given filter, best rated first."""
+    rows = published()
+    if filters.q:
+        rows = search_filter(rows, VENUE_SCOPE, filters.q)
+    if filters.dish:
+        rows = search_filter(rows, DISH_SCOPE, filters.dish)
+    if filters.ward:
+        rows = rows.filter(ward_id=filters.ward)
+    if filters.price_level in _PRICE_BOUNDS:
+        low, high = _PRICE_BOUNDS[filters.price_level]
+        rows = rows.filter(price_min__gte=low)
+        if high is not None:
+            rows = rows.filter(price_min__lt=high)
+    if filters.min_rating:
+        rows = rows.filter(rating_mean__gte=filters.min_rating)
+    if filters.open_at is not None:
+        rows = rows.filter(Q(pk__in=open_at_ids(filters.open_at))
+                           | Q(pk__in=_seasonal_open_ids(filters.open_at)))
+    return rows.select_related("ward").order_by("-rating_mean", "-rating_count", "name", "id")
+
+
+def with_dishes(rows: QuerySet) -> QuerySet:
+    return rows.prefetch_related(Prefetch("dishes", queryset=Dish.objects.order_by("position")))
+
+
+def venue_get(pk: int) -> Venue | None:
+    return (with_dishes(published().select_related("ward", "owner"))
+            .prefetch_related("photos").filter(pk=pk).first())
+
+
+def venue_open_now(venue: Venue, moment: datetime | None = None) -> bool | None:
+    """True/False, or None when the venue has no (valid) hours."""
+    if not venue.opening_hours:
+        return None
+    try:
+        return hours.is_open_at(hours.parse(venue.opening_hours), moment or timezone.now())
+    except hours.HoursError:
+        return None
+
+
+def hours_text(venue: Venue) -> str:
+    try:
+        return hours.describe(venue.opening_hours) if venue.opening_hours else ""
+    except hours.HoursError:
+        return venue.opening_hours
+
+
+def reviews_visible(venue_id: int) -> QuerySet:
+    return (Review.objects.filter(venue_id=venue_id, status=ReviewStatus.VISIBLE)
+            .select_related("user").order_by("-updated_at", "-id"))
+
+
+def review_of(venue_id: int, user) -> Review | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Review.objects.filter(venue_id=venue_id, user=user).first()
+
+
+def moderation_queue() -> QuerySet:
+    return (Review.objects.exclude(status=ReviewStatus.VISIBLE)
+            .select_related("venue", "user").order_by("-flag_count", "-updated_at"))
+
+
+def dish_names(query: str = "", limit: int = 50) -> list[dict]:
+    """Distinct dish names with how many venues serve them and the lowest price."""
+    from django.db.models import Count, Min
+
+    rows = Dish.objects.filter(venue__is_published=True)
+    if query:
+        rows = rows.filter(venue_id__in=search_filter(published(), DISH_SCOPE, query)
+                           .values("id"))
+    return list(rows.values("name").annotate(venues=Count("venue", distinct=True),
+                                             lowest=Min("price"))
+                .order_by("-venues", "name")[:limit])
+
+
+def tours() -> QuerySet:
+    return Tour.objects.prefetch_related(
+        Prefetch("stops", queryset=TourStop.objects.select_related("venue").order_by("position")))
+
+
+def tour_get(slug: str) -> Tour | None:
+    return tours().filter(slug=slug).first()
+
+
+# --- the map ---------------------------------------------------------------------------------
+
+
+def map_version() -> int:
+    row = MapVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    return row or 0
+
+
+def geojson_features(rows: QuerySet) -> dict:
+    """A compact FeatureCollection: id, name, rating, reviews, price level and coordinates
+    rounded to about a metre (5 decimals)."""
+    values = rows.values_list("id", "name", "lat", "lon", "rating_mean", "rating_count",
+                              "price_min")
+    features = [
+        {"type": "Feature", "id": pk,
+         "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+         "properties": {"n": name, "r": rating, "c": count,
+                        "p": _price_level(price)}}
+        for pk, name, lat, lon, rating, count, price in values
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _price_level(price: int) -> int:
+    return Venue(price_min=price).price_level
+
+
+_map_cache: dict[str, tuple[int, bytes]] = {}
+
+
+def map_geojson() -> tuple[int, bytes]:
+    """(version, body) of every published venue, cached per process until a venue changes."""
+    version = map_version()
+    cached = _map_cache.get("all")
+    if cached and cached[0] == version:
+        return cached
+    body = json.dumps(geojson_features(published().order_by("id")), ensure_ascii=False,
+                      separators=(",", ":")).encode()
+    _map_cache["all"] = (version, body)
+    return version, body
+
+
+def open_dataset_rows() -> tuple[list[str], list[list]]:
+    """The venue list as an open dataset: (columns, rows)."""
+    columns = ["id", "name", "address", "ward_code", "ward", "lat", "lon", "opening_hours",
+               "price_min_vnd", "price_max_vnd", "dishes", "rating", "reviews", "phone",
+               "website", "tags", "demo"]
+    rows = []
+    for venue in with_dishes(published().select_related("ward").order_by("id")):
+        rows.append([
+            venue.pk, venue.name, venue.address, venue.ward_id, venue.ward.name, venue.lat,
+            venue.lon, venue.opening_hours, venue.price_min, venue.price_max,
+            "; ".join(f"{d.name}: {d.price}" for d in venue.dishes.all()),
+            venue.rating_mean, venue.rating_count, venue.phone, venue.website,
+            ", ".join(venue.tags), venue.is_demo,
+        ])
+    return columns, rows
