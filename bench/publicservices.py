@@ -15,10 +15,11 @@ run and each after waiting for the machine's 1-minute load average to drop below
    `GET /api/v1/dossiers/` with that officer's bearer token;
    (2 and 3 also over ONE connection, "unloaded": the time to serve one request, where the
    16-connection runs measure a saturated server whose p95 is mostly queueing;)
-4. submissions through HTTP: demo citizens create a draft, upload its required document and
-   submit it, with their bearer tokens (bench/ps_submit.lua); only submits answered 201 count,
-   and afterwards the database must hold exactly as many new submitted dossiers, with codes
-   unique and gap-free per agency per day;
+4. submissions through HTTP, two ways: demo citizens create a draft, upload its required
+   document and submit it (three requests, bench/ps_submit.lua), and the same in one request
+   to `POST /api/v1/dossiers/submissions` (bench/ps_submit_one.lua), with their bearer
+   tokens; only submits answered 201 count, and afterwards the database must hold exactly as
+   many new submitted dossiers, with codes unique and gap-free per agency per day;
 5. statistics in-process (a fresh Python process each): `stats.dossier_counts` by agency x
    month and `stats.indicators_766` over the last 365 days, first call and median of 5 more.
 
@@ -50,6 +51,7 @@ from harness import HOST, BenchError, log
 PS_DATABASE = "civicport_bench_ps"  # the only database this bench creates or drops
 PATHS_LUA = harness.BENCH_DIR / "ps_paths.lua"
 SUBMIT_LUA = harness.BENCH_DIR / "ps_submit.lua"
+SUBMIT_ONE_LUA = harness.BENCH_DIR / "ps_submit_one.lua"
 RESULTS_DIR = harness.BENCH_DIR / "results"
 # A procedure citizens file online whose form has no file field and which needs exactly one
 # document (every seeded procedure needs at least one): Giấy xác nhận tình trạng hôn nhân,
@@ -315,19 +317,20 @@ def submit_config(citizens: int, directory: Path, run: str, skip_agency_ids: set
                 "result_delivery": "Nhận trực tuyến",
             },
         }
-        entries.append((person.phone, token, json.dumps(body, ensure_ascii=False)))
+        form = json.dumps(body["form_data"], ensure_ascii=False)
+        entries.append((person.phone, token, json.dumps(body, ensure_ascii=False), agency.pk, form))
     lua = ["local c = {}"]
-    for phone, token, body in entries:
+    for phone, token, body, agency_id, form in entries:
         lua.append(
             f"c[#c + 1] = {{phone = [==[{phone}]==], token = [==[{token}]==], "
-            f"create = [==[{body}]==]}}"
+            f"create = [==[{body}]==], agency = {agency_id}, form = [==[{form}]==]}}"
         )
     lua.append("local by_phone = {}\nfor _, v in ipairs(c) do by_phone[v.phone] = v end")
     lua.append(
-        f"return {{run = [==[{run}]==], pdf = [==[{pdf}]==], "
+        f"return {{run = [==[{run}]==], pdf = [==[{pdf}]==], procedure = [==[{PROCEDURE}]==], "
         f"document = {documents[0].pk}, citizens = c, by_phone = by_phone}}"
     )
-    path = directory / "submit-config.lua"
+    path = directory / f"submit-config-{run}.lua"
     path.write_text("\n".join(lua) + "\n", encoding="utf-8")
     return {
         "config": path,
@@ -604,7 +607,11 @@ def verdicts(report: dict) -> dict:
     ratio = round(lookup / healthz, 3) if healthz else 0.0
     counts = m["statistics"]["dossier_counts_agency_month"]
     year = max(counts["cold_s"], counts["warm_median_s"] or 0)
-    submissions = m["submissions"]
+    # The target counts dossiers submitted per second through HTTP, whichever API does it;
+    # both ways are measured and reported.
+    submissions = max(
+        (m["submissions"], m["submissions_one_request"]), key=lambda x: x["submitted_per_s"]
+    )
     check = submissions["check"]
     return {
         "lookup_by_code_p95": latency("lookup_by_code", TARGETS["lookup_p95_ms"]),
@@ -617,6 +624,9 @@ def verdicts(report: dict) -> dict:
         "submissions_per_s": {
             "target": f">= {TARGETS['submissions_per_s']} /s (submits answered 201)",
             "measured": submissions["submitted_per_s"],
+            "requests_per_submission": submissions["requests_per_submission"],
+            "three_requests_per_s": m["submissions"]["submitted_per_s"],
+            "one_request_per_s": m["submissions_one_request"]["submitted_per_s"],
             "pass": submissions["submitted_per_s"] >= TARGETS["submissions_per_s"]
             and check["consistent"]
             and check["gap_free"]
@@ -630,6 +640,41 @@ def verdicts(report: dict) -> dict:
             "pass": ratio >= TARGETS["lookup_vs_healthz"] and clean(m["lookup_by_code"]),
         },
     }
+
+
+def submissions_run(server, args, submit: dict, run: str, script: Path, requests: int) -> dict:
+    """Citizens submitting through HTTP with `script` (three requests per dossier, or the
+    one-request endpoint), then the database checks of what they made."""
+    before = counters_snapshot(submit["agency_ids"])
+    since = datetime.now(UTC)
+    submit_args = argparse.Namespace(**{**vars(args), "duration": args.submit_duration})
+    label = "submissions" if requests > 1 else "submissions, one request each"
+    result = wrk_run(
+        server, submit_args, label, "/api/v1/dossiers/", script=script,
+        script_args=[str(submit["config"])],
+    )
+    extra = result.pop("extra")
+    warm = result.pop("warmup_extra", {"submitted": 0, "submits_sent": 0})
+    in_flight = sum(x["submits_sent"] - x["submitted"] for x in (extra, warm))
+    check = submissions_check(
+        run, extra["submitted"] + warm["submitted"], in_flight, submit["agency_ids"], before,
+        since,
+    )
+    counted = ("created", "uploaded", "submitted", "submits_sent", "failed")
+    summary = {
+        "submitted_per_s": round(extra["submitted_per_s"], 1),
+        **{k: extra[k] for k in counted if k in extra},
+        "failure_sample": extra.get("failure_sample") or None,
+        "http": result,
+        "warmup_submitted": warm["submitted"],
+        "procedure": PROCEDURE,
+        "citizens": submit["citizens"],
+        "agencies": submit["agencies"],
+        "requests_per_submission": requests,
+        "check": check,
+    }
+    log(f"{label}: {summary['submitted_per_s']} /s; check {check}")
+    return summary
 
 
 def parse_args(argv):
@@ -734,6 +779,9 @@ def main(argv=None) -> int:
         )
         paths_file, pair_count = tracking_paths(args.pairs, data_dir)
         submit = submit_config(args.citizens, data_dir, run, officer_agencies)
+        # Its own run id: the checks count the dossiers whose submit key starts with it.
+        run_one = f"{run}o"
+        submit_one = submit_config(args.citizens, data_dir, run_one, officer_agencies)
         officer_token = server.manage(
             "token", "create", "--user", officer, "--name", f"bench {run}"
         ).strip()
@@ -804,41 +852,10 @@ def main(argv=None) -> int:
             "/api/v1/dossiers/",
             headers=[bearer],
         )
-        before = counters_snapshot(submit["agency_ids"])
-        submit_since = datetime.now(UTC)
-        submit_args = argparse.Namespace(**{**vars(args), "duration": args.submit_duration})
-        result = wrk_run(
-            server,
-            submit_args,
-            "submissions",
-            "/api/v1/dossiers/",
-            script=SUBMIT_LUA,
-            script_args=[str(submit["config"])],
+        m["submissions"] = submissions_run(server, args, submit, run, SUBMIT_LUA, 3)
+        m["submissions_one_request"] = submissions_run(
+            server, args, submit_one, run_one, SUBMIT_ONE_LUA, 1
         )
-        extra = result.pop("extra")
-        warm = result.pop("warmup_extra", {"submitted": 0, "submits_sent": 0})
-        in_flight = sum(x["submits_sent"] - x["submitted"] for x in (extra, warm))
-        check = submissions_check(
-            run,
-            extra["submitted"] + warm["submitted"],
-            in_flight,
-            submit["agency_ids"],
-            before,
-            submit_since,
-        )
-        m["submissions"] = {
-            "submitted_per_s": round(extra["submitted_per_s"], 1),
-            **{k: extra[k] for k in ("created", "uploaded", "submitted", "submits_sent", "failed")},
-            "failure_sample": extra.get("failure_sample") or None,
-            "http": result,
-            "warmup_submitted": warm["submitted"],
-            "procedure": PROCEDURE,
-            "citizens": submit["citizens"],
-            "agencies": submit["agencies"],
-            "requests_per_submission": 3,
-            "check": check,
-        }
-        log(f"submissions: {m['submissions']['submitted_per_s']} /s; check {check}")
         # Statistics: in-process (the server idles meanwhile).
         stats_load = load_wait(args.max_load, args.load_wait)
         m["statistics"] = {

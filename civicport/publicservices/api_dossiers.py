@@ -48,7 +48,7 @@ from civicport.core.api import ApiError, error_body
 from civicport.core.api_auth import REQUIRED
 from civicport.core.auth import client_address
 from civicport.core.models import Agency, Role
-from civicport.publicservices import actions, citizen, queries
+from civicport.publicservices import actions, citizen, queries, tracking
 from civicport.publicservices.files import dossier_file_store, file_validate
 from civicport.publicservices.models import (
     Dossier,
@@ -478,10 +478,10 @@ def dossier_track(
     address within the window get 429 `throttled` with `Retry-After` (the same counter as the
     tracking page)."""
     try:
-        dossier = citizen.tracking_lookup(
+        dossier = tracking.tracking_lookup(
             code=code, second_factor=phone, address=client_address(request)
         )
-    except citizen.TrackingThrottled as exc:
+    except tracking.TrackingThrottled as exc:
         throttled = JsonResponse(
             error_body(
                 "throttled",

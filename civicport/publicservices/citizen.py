@@ -11,45 +11,36 @@ Reads:
 * `dossier_timeline` — the events as the applicant (or, with `public=True`, the tracking page)
   may see them: action, time, agency and, for the applicant only, the public note. Officers'
   names and internal notes never appear;
-* `tracking_lookup` — code plus second factor (phone number or citizen ID), throttled per
-  client address.
+* `name_initials` — all that public tracking (`tracking.py`) shows of the applicant.
 
 Writes (each runs in one transaction, so a refused action stores no file, and a refused file
 leaves the dossier unchanged; the business rules stay in `actions`):
 
 * `draft_save_with_files` — `actions.dossier_draft_save` + `files.dossier_file_store`;
 * `draft_submit` — checks the required documents are there, then `actions.dossier_submit`;
+* `dossier_file_and_submit` — the two above in one transaction (the API's one-request
+  submission): nothing is left behind when the submit is refused;
 * `supplement_provide` — `actions.dossier_supply` + the supplement files.
 
 The check "every required document is uploaded" and the pruning of replaced draft files belong
 in `actions.dossier_submit` / `dossier_draft_save`; they live here until the actions grow them.
-
-Tracking throttle: failed lookups are rows of `core.models.LoginFailure` with
-`account="track:<address>"` and NO address, so they never count towards the login throttle
-(which counts rows by address). The table is shared by every web node and indexed on
-`account` and `at`, so the limit holds across processes and restarts; a cache counter would
-be per process with the default local-memory cache. `core.auth.login_failure_record` trims
-old rows of every kind, and so does this module.
 """
 
 from __future__ import annotations
 
-import hmac
+import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civicport.core.auth import normalize_phone
-from civicport.core.models import Agency, LoginFailure, Ward
+from civicport.core.models import Agency, Ward
 from civicport.publicservices import actions
 from civicport.publicservices.actions import form_validate
 from civicport.publicservices.files import dossier_file_store
@@ -67,7 +58,6 @@ from civicport.publicservices.models import (
 from civicport.publicservices.workflow import ACTION_LABELS, permission_check, transition_check
 
 S = DossierStatus
-_ID_NUMBER = re.compile(r"^\d{12}$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # --- procedures that can be filed online ------------------------------------------------------
@@ -327,7 +317,7 @@ def dossier_timeline(dossier: Dossier, *, public: bool = False) -> list[Timeline
         e for e in dossier.events.select_related("agency").order_by("at", "pk")
         if e.action not in HIDDEN_ACTIONS
     ]
-    moved_to = {e.pk: _moved_to(e) for e in events if e.action == "forward"}
+    moved_to = {e.pk: moved_to_agency(e.data) for e in events if e.action == "forward"}
     names = dict(
         Agency.objects.filter(pk__in={i for i in moved_to.values() if i}).values_list("pk", "name")
     )
@@ -345,91 +335,21 @@ def dossier_timeline(dossier: Dossier, *, public: bool = False) -> list[Timeline
     ]
 
 
-def _moved_to(event: DossierEvent) -> int | None:
-    change = (event.data or {}).get("agency")
+def moved_to_agency(data) -> int | None:
+    """The agency a "forward" event moved the dossier to: its data is {"agency": [from, to]}
+    (a dict, or its JSON text when read by a plain cursor)."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return None
+    change = data.get("agency") if isinstance(data, dict) else None
     if isinstance(change, list) and len(change) == 2 and change[0] != change[1]:
         return change[1]
     return None
 
 
-# --- public tracking ---------------------------------------------------------------------------
-
-TRACKING_ACCOUNT_PREFIX = "track:"
-DEFAULT_TRACKING_MAX_FAILURES = 10
-DEFAULT_TRACKING_WINDOW_SECONDS = 15 * 60
-CODE_MAX = Dossier._meta.get_field("code").max_length
-
-
-class TrackingThrottled(Exception):
-    """Too many failed lookups from this address: answer 429 and look nothing up."""
-
-    def __init__(self, minutes: int):
-        super().__init__(f"tracking throttled for {minutes} minutes")
-        self.minutes = minutes
-
-
-def tracking_limits() -> tuple[int, timedelta]:
-    """(failures allowed, window); settings TRACKING_MAX_FAILURES, TRACKING_WINDOW_SECONDS."""
-    return (
-        getattr(settings, "TRACKING_MAX_FAILURES", DEFAULT_TRACKING_MAX_FAILURES),
-        timedelta(
-            seconds=getattr(settings, "TRACKING_WINDOW_SECONDS", DEFAULT_TRACKING_WINDOW_SECONDS)
-        ),
-    )
-
-
-def _tracking_account(address: str | None) -> str:
-    return f"{TRACKING_ACCOUNT_PREFIX}{address or 'unknown'}"[:150]
-
-
-def tracking_is_throttled(address: str | None) -> bool:
-    limit, window = tracking_limits()
-    since = timezone.now() - window
-    failures = LoginFailure.objects.filter(account=_tracking_account(address), at__gte=since)
-    return failures.count() >= limit
-
-
-def tracking_code_clean(code: str) -> str:
-    """A typed dossier code as stored: no spaces, upper case."""
-    return re.sub(r"\s", "", code or "").upper()[:CODE_MAX]
-
-
-def tracking_lookup(*, code: str, second_factor: str, address: str | None) -> Dossier | None:
-    """The submitted dossier `code` if `second_factor` is its applicant's phone number or
-    citizen ID; None otherwise, whichever part is wrong. Raises `TrackingThrottled` (and
-    looks nothing up) after too many failures from `address` within the window."""
-    if tracking_is_throttled(address):
-        raise TrackingThrottled(int(tracking_limits()[1].total_seconds() // 60))
-    dossier = _tracking_match(tracking_code_clean(code), second_factor)
-    if dossier is None:
-        now = timezone.now()
-        # No address: login throttling counts rows by address and must not see these.
-        LoginFailure.objects.create(account=_tracking_account(address), address=None, at=now)
-        LoginFailure.objects.filter(
-            account__startswith=TRACKING_ACCOUNT_PREFIX,
-            at__lt=now - tracking_limits()[1] - timedelta(days=1),
-        ).delete()
-    return dossier
-
-
-def _tracking_match(code: str, second_factor: str) -> Dossier | None:
-    if not code:
-        return None
-    dossier = (
-        Dossier.objects.filter(code=code)
-        .exclude(status=S.DRAFT)
-        .select_related("procedure", "agency", "current_agency")
-        .first()
-    )
-    raw = re.sub(r"\s", "", second_factor or "")
-    if _ID_NUMBER.match(raw):
-        given, expected = raw, dossier.applicant_id_number if dossier else ""
-    else:
-        given = normalize_phone(raw) or ""
-        expected = (normalize_phone(dossier.applicant_phone) or "") if dossier else ""
-    # Compare even without a dossier, so both failures take the same path.
-    same = hmac.compare_digest(given.encode(), (expected or "\0").encode())
-    return dossier if dossier is not None and given and same else None
+# --- public tracking: see tracking.py -----------------------------------------------------------
 
 
 def name_initials(name: str) -> str:

@@ -27,7 +27,6 @@ from civicport.core.text import fold
 from civicport.core.units import bare_name, ward_search
 from civicport.publicservices.actions import NOTE_MAX, SUBMIT_KEY_MAX, form_validate
 from civicport.publicservices.citizen import (
-    CODE_MAX,
     Upload,
     agency_for_ward,
     choice_options,
@@ -36,6 +35,7 @@ from civicport.publicservices.citizen import (
 )
 from civicport.publicservices.files import clean_original_name, inspect_upload
 from civicport.publicservices.models import Dossier, DossierFile, Procedure, RequiredDocument
+from civicport.publicservices.tracking import CODE_MAX
 
 FIELD_PREFIX = "f-"
 WARD_SUFFIX = "-ward"

@@ -377,13 +377,23 @@ class Inbox:
         return [(str(s), s.label, self.counts[str(s)]) for s in INBOX_STATUSES]
 
 
+# What an inbox row shows (and `deadlines.urgency` reads): half the columns of a dossier
+# and its relations, so a page of 50 rows is read and built in a fraction of the time.
+_INBOX_ROW_FIELDS = (
+    "code", "status", "applicant_name", "agency_id", "current_agency_id", "step_due_at",
+    "due_at", "paused_at", "procedure__name", "agency__name", "agency__short_name",
+    "current_agency__name", "current_agency__short_name", "current_step__name",
+)
+
+
 def inbox_page(user, *, page: int = 1, now: datetime | None = None, **filters) -> Inbox:
     """A page of `officer_dossiers(user, **filters)` (PAGE_SIZE rows; one more is read to
     know whether another page follows), each row with its `urgency` flag, and the counts."""
     now = now or timezone.now()
     page = min(max(int(page), 1), MAX_PAGE)
     start = (page - 1) * PAGE_SIZE
-    rows = list(officer_dossiers(user, now=now, **filters)[start : start + PAGE_SIZE + 1])
+    listed = officer_dossiers(user, now=now, **filters).only(*_INBOX_ROW_FIELDS)
+    rows = list(listed[start : start + PAGE_SIZE + 1])
     for row in rows:
         row.urgency = deadlines.urgency(row, now)
     return Inbox(

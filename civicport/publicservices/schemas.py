@@ -307,7 +307,8 @@ class TrackingEventOut(Schema):
 
 
 class TrackingOut(Schema):
-    """What the public tracking page shows: no names (initials), no notes, no files."""
+    """What the public tracking page shows: no names (initials), no notes, no files. Read
+    from `tracking.Tracked`."""
 
     code: str
     status: str
@@ -322,22 +323,6 @@ class TrackingOut(Schema):
     returned_at: OptionalLocalDateTime
     paused: bool
     timeline: list[TrackingEventOut]
-
-    @staticmethod
-    def resolve_status_label(dossier) -> str:
-        return status_label(dossier.status)
-
-    @staticmethod
-    def resolve_applicant_initials(dossier) -> str:
-        return citizen.name_initials(dossier.applicant_name)
-
-    @staticmethod
-    def resolve_paused(dossier) -> bool:
-        return dossier.paused_at is not None
-
-    @staticmethod
-    def resolve_timeline(dossier) -> list:
-        return citizen.dossier_timeline(dossier, public=True)
 
 
 def api_may_act(user, dossier, action: str) -> bool:

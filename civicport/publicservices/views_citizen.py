@@ -36,6 +36,12 @@ from civicport.publicservices.forms_citizen import (
 )
 from civicport.publicservices.models import Dossier, DossierStatus, Procedure
 from civicport.publicservices.notices import receipt_pdf
+from civicport.publicservices.tracking import (
+    Tracked,
+    TrackingThrottled,
+    tracking_code_clean,
+    tracking_lookup,
+)
 from civicport.publicservices.workflow import ActionDenied, WorkflowError, actions_allowed
 
 PAGE_SIZE = 20
@@ -299,11 +305,11 @@ def tracking(request):
         if posted.is_valid():
             code = posted.cleaned_data["code"]
             try:
-                dossier = citizen.tracking_lookup(
+                dossier = tracking_lookup(
                     code=code, second_factor=posted.cleaned_data["second_factor"],
                     address=client_address(request),
                 )
-            except citizen.TrackingThrottled as exc:
+            except TrackingThrottled as exc:
                 # The login page's wording (and its translation).
                 context["throttled"] = _(
                     "Too many failed attempts. Please wait %(minutes)d minutes and try again."
@@ -313,21 +319,17 @@ def tracking(request):
             context["searched"] = True
             context |= _tracked(dossier) if dossier else {}
             # A fresh form: the second factor is never echoed back.
-            form = TrackingForm(initial={"code": citizen.tracking_code_clean(code)})
+            form = TrackingForm(initial={"code": tracking_code_clean(code)})
         else:
             form, status = posted, 400
     else:
-        form = TrackingForm(initial={"code": citizen.tracking_code_clean(request.GET.get("ma"))})
+        form = TrackingForm(initial={"code": tracking_code_clean(request.GET.get("ma"))})
     context["form"] = form
     return render(request, TEMPLATES + "tracking.html", context, status=status)
 
 
-def _tracked(dossier: Dossier) -> dict:
-    return {
-        "tracked": dossier,
-        "initials": citizen.name_initials(dossier.applicant_name),
-        "timeline": citizen.dossier_timeline(dossier, public=True),
-    }
+def _tracked(found: Tracked) -> dict:
+    return {"tracked": found, "initials": found.applicant_initials, "timeline": found.timeline}
 
 
 @require_GET
