@@ -99,7 +99,7 @@ class VenueForm(forms.Form):
         help_text=_("One per line: name: price in VND, e.g. Bánh đa cua: 35000"))
     tags = forms.CharField(required=False, max_length=300, label=_("Tags (comma-separated)"))
     phone = forms.CharField(required=False, max_length=20, label=_("Phone number"))
-    website = forms.URLField(required=False, label=_("Website"))
+    website = forms.URLField(required=False, assume_scheme="https", label=_("Website"))
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                   label=_("Description"))
     is_published = forms.BooleanField(required=False, initial=True, label=_("Published"))
