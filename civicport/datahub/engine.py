@@ -281,7 +281,7 @@ _FORBIDDEN_FUNCTION = re.compile(
     r"force_checkpoint$|enable_|disable_|set_|test_|repeat_row$|range$|generate_series$|"
     r"unnest$|json_each$|json_tree$)"
 )
-_TABLE_NAME = re.compile(r"^[a-z0-9_]{1,63}$")
+_TABLE_NAME = re.compile(r"^[a-z0-9_-]{1,63}$")
 
 
 def _walk(node, found: dict) -> None:
@@ -350,7 +350,6 @@ def sql_run(sql: str, tables: dict[str, str], *, timeout: float = SQL_TIMEOUT_SE
     sql_check(sql, tables)
     paths = {name: str(storage.absolute(path)) for name, path in tables.items()}
     con = duckdb.connect(config={
-        "allowed_paths": list(paths.values()),
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": SQL_MEMORY,
@@ -358,6 +357,7 @@ def sql_run(sql: str, tables: dict[str, str], *, timeout: float = SQL_TIMEOUT_SE
     })
     timer = None
     try:
+        con.execute("SET allowed_paths = ?", [list(paths.values())])
         for name, path in paths.items():
             if not _TABLE_NAME.match(name):
                 raise QueryError(_("Table name not allowed."), field="sql")
