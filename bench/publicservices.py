@@ -251,7 +251,13 @@ def tracking_paths(count: int, directory: Path) -> tuple[Path, int]:
     """A file of `count` tracking lookups of real dossiers (random, reproducible), each
     checked to match the way the API does (without HTTP: a failure would count towards the
     per-address throttle)."""
-    from civicport.publicservices import citizen
+    from django.utils import timezone
+
+    from civicport.publicservices import tracking
+
+    def matches(code: str, phone: str) -> bool:
+        _failures, row = tracking._fetch(code, "bench", timezone.now())
+        return row is not None and tracking._second_factor_matches(row, phone)
 
     _sql("SELECT setseed(0.42)")
     pairs = _sql(
@@ -260,7 +266,7 @@ def tracking_paths(count: int, directory: Path) -> tuple[Path, int]:
         "ORDER BY random() LIMIT %s",
         [count],
     )
-    bad = [code for code, phone in pairs if citizen._tracking_match(code, phone) is None]
+    bad = [code for code, phone in pairs if not matches(code, phone)]
     if bad:
         raise BenchError(f"{len(bad)} sampled (code, phone) pairs do not match, e.g. {bad[0]}")
     path = directory / "tracking-paths.txt"

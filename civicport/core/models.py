@@ -367,3 +367,21 @@ class SearchEntry(models.Model):
     def __str__(self):
         return f"{self.scope}:{self.object_id}:{self.word}"
 
+
+
+class PeriodicRun(models.Model):
+    """The last run of one periodic job (`core.schedule`): claimed under a row lock, so
+    several schedulers (one per web node, a cron line) never run a job twice at once."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True)
+    last_message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+
+    def __str__(self):
+        return self.name

@@ -4,19 +4,9 @@
 four working hours or overdue (`actions.step_reminders_send`; idempotent per dossier, step,
 day and officer, so running it often sends nothing twice).
 
-It must run periodically: every 30 minutes, by cron or a systemd timer calling the
-`civicport remind` management command, which runs it once in the calling process:
-
-    # crontab of the CivicPort user
-    */30 * * * *  cd /srv/civicport && .venv/bin/civicport remind
-
-    # or /etc/systemd/system/civicport-remind.timer (with a matching .service whose
-    # ExecStart is `/srv/civicport/.venv/bin/civicport remind`)
-    [Timer]
-    OnCalendar=*:0/30
-    Persistent=true
-
-`civicport remind --enqueue` queues the task on the task backend instead (run by
+It runs every 30 minutes as the periodic job `publicservices.step_reminders`
+(`civicport periodic`, see civicport/core/schedule.py). `civicport remind` runs it once by
+hand; `civicport remind --enqueue` queues the task on the task backend instead (run by
 `civicport worker`), for deployments where only workers may send mail.
 """
 

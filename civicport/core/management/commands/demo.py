@@ -1,4 +1,5 @@
-"""`civicport demo`: migrate, load reference + demo data, run web server and worker.
+"""`civicport demo`: migrate, load reference + demo data, run web server, worker and the
+periodic jobs.
 
 Used by `make demo`. Idempotent: a second run migrates nothing and creates no new rows.
 """
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         cli = [sys.executable, "-m", "civicport.cli"]
         processes = [
             subprocess.Popen([*cli, "worker"], env=env),
+            subprocess.Popen([*cli, "periodic", "--loop"], env=env),
             subprocess.Popen(
                 [*cli, "serve", "--debug", "--host", host, "--port", str(port)], env=env
             ),

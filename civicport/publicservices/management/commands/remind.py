@@ -1,5 +1,5 @@
-"""`civicport remind`: send the officers' step reminders once (cron or a systemd timer runs
-it every 30 minutes; see civicport/publicservices/tasks.py)."""
+"""`civicport remind`: send the officers' step reminders once, by hand (`civicport periodic`
+runs them every 30 minutes; see civicport/publicservices/tasks.py)."""
 
 from django.core.management.base import BaseCommand
 
@@ -8,8 +8,8 @@ from civicport.publicservices.tasks import step_reminders
 
 class Command(BaseCommand):
     help = (
-        "E-mail officers about dossiers whose step is due within 4 working hours or overdue. "
-        "Run it every 30 minutes (cron or a systemd timer)."
+        "E-mail officers about dossiers whose step is due within 4 working hours or overdue, "
+        "now (`civicport periodic` does it every 30 minutes)."
     )
 
     def add_arguments(self, parser):
