@@ -46,7 +46,9 @@ def _validation(fields: dict):
 # --- request parsing -------------------------------------------------------------------------
 
 
-def _token_user(request):
+def _token_user(request, side_effect_free: bool):
+    """The token's user; without a token, the browser session for reads only (writes
+    are CSRF-exempt, so a cookie alone must never authorise them)."""
     header = request.headers.get("Authorization", "") or request.headers.get("X-CKAN-API-Key", "")
     token = header.removeprefix("Bearer ").strip()
     if token:
@@ -54,6 +56,8 @@ def _token_user(request):
         if user is None:
             raise _not_authorized(_("The API token is not valid."))
         return user
+    if side_effect_free and getattr(request, "user", None) is not None:
+        return request.user
     return AnonymousUser()
 
 
@@ -559,7 +563,7 @@ def action(request, name: str):
         if request.method == "GET" and not side_effect_free:
             raise ActionError("Bad Request",
                               _("This action changes data: send it as a POST."), 400)
-        user = _token_user(request)
+        user = _token_user(request, side_effect_free)
         data = _params(request)
         result = function(request, data, user)
     except ActionError as exc:

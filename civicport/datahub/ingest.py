@@ -299,32 +299,36 @@ def _reader(path: Path, delimiter: str, names: list[str], *, rejects: bool) -> s
         "max_line_size=10000000", "null_padding=false",
     ]
     if rejects:
-        options += ["store_rejects=true", "rejects_limit=1000"]
+        options += ["store_rejects=true", "ignore_errors=true", "rejects_limit=1000"]
     return f"read_csv({_sql_string(str(path))}, {', '.join(options)})"
 
 
 def _row_errors(con, labels: list[str]) -> tuple[list[dict], int]:
+    """Rows DuckDB could not split into the header's cells (one error per row)."""
     try:
         rows = con.execute(
-            "SELECT line, column_idx, error_type, csv_line FROM reject_errors "
-            "ORDER BY line LIMIT ?", [MAX_ERRORS]
+            "SELECT line, min(error_type), any_value(csv_line) FROM reject_errors "
+            "GROUP BY line ORDER BY line LIMIT ?", [MAX_ERRORS]
         ).fetchall()
-        count = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-    except duckdb.Error:
-        return [], 0
+        count = con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()[0]
+    except duckdb.CatalogException:
+        return [], 0  # no row was rejected
     errors = []
-    for line, column_idx, error_type, csv_line in rows:
-        cells = len(next(csv.reader([csv_line or ""]), [])) if csv_line else 0
+    for line, error_type, csv_line in rows:
+        try:
+            cells = len(next(csv.reader([(csv_line or "").strip()]), []))
+        except csv.Error:
+            cells = 0
         kind = str(error_type)
-        if "TOO_MANY" in kind or "MISSING" in kind:
+        if "TOO MANY" in kind or "MISSING" in kind:
             message = _("The row has %(found)s cells; the header has %(expected)s.") % {
                 "found": cells, "expected": len(labels)}
-        elif "UNQUOTED" in kind or "QUOTE" in kind:
+        elif "QUOTE" in kind:
             message = _("A quote is not closed in this row.")
         else:
             message = _("The row cannot be read (%(kind)s).") % {"kind": kind.lower()}
-        column = labels[column_idx - 1] if column_idx and 0 < column_idx <= len(labels) else ""
-        errors.append({"row": int(line) - 1, "column": column, "value": "", "message": message})
+        errors.append({"row": int(line) - 1, "column": "", "value": (csv_line or "").strip()[:80],
+                       "message": message})
     return errors, int(count)
 
 
@@ -339,7 +343,7 @@ def validate(con, path: Path, delimiter: str, table_schema: dict, progress: Prog
     try:
         result = con.execute(
             f"SELECT {', '.join(aggregates)} FROM {_reader(path, delimiter, names, rejects=True)}"
-        ).fetchone()
+        ).fetchall()[0]  # fetchall: the rejects table exists only once the result is consumed
     except duckdb.Error as exc:
         raise IngestError(_("The file cannot be read as a table: %(error)s")
                           % {"error": str(exc).splitlines()[0][:300]}) from exc

@@ -46,11 +46,21 @@ def _values(sample: list[str]) -> list[str]:
     return [v.strip() for v in sample if v is not None and v.strip() not in MISSING_VALUES]
 
 
+# Share of a column's values that must fit a type for the column to get it: the others are
+# then reported as errors ("N/A" after 1,000 numbers should not turn the column into text).
+FIT = 0.9
+
+
 def infer_field(name: str, label: str, sample: list[str]) -> dict:
     values = _values(sample)
     field = {"name": name, "title": label, "type": "string"}
     if not values:
         return field
+    fitting = [v for v in values if _PLAIN_NUM.match(v) or _VI_NUM.match(v) or _VI_INT.match(v)
+               or _DMY.match(v) or _ISO.match(v)]
+    if len(fitting) < 2 or len(fitting) < FIT * len(values):
+        return field
+    values = fitting
     if any(_LEADING_ZERO.match(v) and _PLAIN_INT.match(v) for v in values):
         return field
     if all(_PLAIN_INT.match(v) for v in values):

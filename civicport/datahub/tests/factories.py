@@ -3,7 +3,7 @@
 from civicport.datahub import actions
 from civicport.datahub.encodings import encode_cp1258, encode_tcvn3, encode_vni
 
-WARDS_HEADER = ["Mã phường", "Tên phường", "Dân số", "Diện tích (km²)", "Ngày thành lập"]
+WARDS_HEADER = ["Mã phường", "Tên phường", "Dân số", "Diện tích (ha)", "Ngày thành lập"]
 WARDS_ROWS = [
     ["31135", "Phường Hồng Bàng", "1.234.567", "12,5", "01/07/2025"],
     ["31136", "Phường Lê Chân", "98.765", "7,25", "01/07/2025"],
@@ -34,7 +34,7 @@ def publish_wards(*, publisher, slug="phuong-xa", access="open", rows=WARDS_ROWS
     return actions.table_publish(
         slug=slug, title="Danh sách phường, xã", publisher=publisher,
         columns=[("ma", "Mã phường"), ("ten", "Tên phường"), ("dan_so", "Dân số"),
-                 ("dien_tich", "Diện tích (km²)"), ("ngay", "Ngày thành lập")],
+                 ("dien_tich", "Diện tích (ha)"), ("ngay", "Ngày thành lập")],
         rows=rows, description="Các đơn vị hành chính cấp xã của Hải Phòng", tags=["hành chính"],
         access=access,
     )
