@@ -353,6 +353,25 @@ def _report_to_values(template, period, agency, values, origin, user, now) -> No
         if indicator.agency_id == agency.pk:
             _store(indicator=indicator, period=period, value=values[field.code],
                    origin=value_origin, user=user, as_of=now, quiet=True)
+        elif indicator.agency_id is None:
+            _store(indicator=indicator, period=period, value=_city_figure(indicator, period),
+                   origin=value_origin, user=user, as_of=now, quiet=True)
+
+
+# Rates and means over agencies are averaged; amounts and counts add up.
+_SUMMED_UNITS = (Unit.COUNT, Unit.BN_VND)
+
+
+def _city_figure(indicator: Indicator, period: Period) -> float | None:
+    """The city's value of an indicator every agency reports (no responsible agency): the
+    mean of the agencies' values for rates, their sum for counts and amounts."""
+    values = list(IndicatorValue.objects.filter(
+        indicator=indicator, period_key=period.key, scope__startswith="a",
+    ).exclude(value=None).values_list("value", flat=True))
+    if not values:
+        return None
+    total = sum(values)
+    return total if indicator.unit in _SUMMED_UNITS else total / len(values)
 
 
 # --- DTI ------------------------------------------------------------------------------------

@@ -114,20 +114,14 @@ class _ReportPdf(FPDF):
         self.multi_cell(0, 6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
-    def table(self, headers: list[str], widths: list[float], rows: list[list[str]]):
-        self.set_font(FONT, "B", 8.5)
-        for header, width in zip(headers, widths, strict=True):
-            self.cell(width, 6, header, border=1)
-        self.ln()
+    def grid(self, headers: list[str], widths: list[float], rows: list[list[str]]):
+        """A table whose cells wrap (fpdf2's table: long Vietnamese names stay whole)."""
         self.set_font(FONT, "", 8.5)
-        for row in rows:
-            if self.will_page_break(6):
-                self.add_page()
-            for text, width in zip(row, widths, strict=True):
-                limit = int(width * 0.55)
-                shown = text if len(text) <= limit else text[:limit - 1] + "…"
-                self.cell(width, 6, shown, border=1)
-            self.ln()
+        with self.table(col_widths=widths, text_align="LEFT", line_height=4.5,
+                        first_row_as_headings=True) as table:
+            table.row(headers)
+            for row in rows:
+                table.row(row)
         self.ln(3)
 
 
@@ -142,16 +136,16 @@ def report_pdf(data: dict) -> bytes:
     pdf.multi_cell(0, 5, data["generated_label"], align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.heading("1. Chỉ số và chỉ tiêu")
-    pdf.table(["Mã", "Chỉ số", "Giá trị", "Chỉ tiêu", "Đánh giá", "Nguồn"],
+    pdf.grid(["Mã", "Chỉ số", "Giá trị", "Chỉ tiêu", "Đánh giá", "Nguồn"],
               [16, 70, 24, 24, 20, 26],
               [[r["code"], r["name"], r["value_text"], r["target_text"], r["status"],
                 r["origin"]] for r in data["indicators"]] or [["—"] * 6])
     pdf.heading("2. Báo cáo định kỳ của sở, ngành")
-    pdf.table(["Báo cáo", "Kỳ", "Đơn vị", "Tình trạng"], [62, 26, 70, 22],
+    pdf.grid(["Báo cáo", "Kỳ", "Đơn vị", "Tình trạng"], [62, 26, 70, 22],
               [[r["template"], r["period"], r["agency"], r["status"]]
                for r in data["reports"]] or [["—"] * 4])
     pdf.heading("3. Nhiệm vụ quá hạn")
-    pdf.table(["Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Tiến độ"], [14, 86, 44, 20, 16],
+    pdf.grid(["Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Tiến độ"], [14, 86, 44, 20, 16],
               [[r["code"], r["title"], r["agency"], r["deadline"], f"{r['progress']}%"]
                for r in data["overdue"]] or [["—"] * 5])
     return bytes(pdf.output())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import import_module
 
-from civicport.ioc.periods import Period, months_of, period_of
+from civicport.ioc.periods import Period, period_of
 
 
 class SourceMissing(Exception):
@@ -86,13 +86,9 @@ class Context:
     def feedback(self, period: Period) -> dict:
         def fetch():
             summary = _contract("civicport.feedback.queries", "feedback_summary")
-            return summary(start=period.start, end=min(period.end, self._tomorrow()))
+            # The contract's end date is inclusive.
+            return summary(start=period.start, end=min(period.last_day, self.today))
         return self._once(("feedback", period.key), fetch)
-
-    def _tomorrow(self) -> date:
-        from datetime import timedelta
-
-        return self.today + timedelta(days=1)
 
     # --- datahub ----------------------------------------------------------------------------
 
@@ -268,7 +264,3 @@ SOURCES: dict[str, Callable[[Context], list[Reading]]] = {
     "PLAN-02": lambda ctx: _plan(ctx, "disbursed"),
     "OPS-02": _reports_on_time,
 }
-
-
-def month_periods(period: Period) -> list[Period]:
-    return months_of(period)

@@ -383,3 +383,17 @@ def test_plan_rollup(task, department):
     assert rollup["total"]["tasks"] == 1 and rollup["total"]["overdue"] == 1
     assert rollup["by_agency"][0]["agency_id"] == department.pk
     _unused = datetime
+
+
+def test_city_figure_of_a_field_every_agency_reports(reference, department, other_department,
+                                                     city_admin):
+    period = _last_month()
+    row = actions.report_period_ensure(template=_monthly(), period=period)
+    for agency, rate in ((department, 90), (other_department, 80)):
+        actions.report_submit(user=city_admin, template=_monthly(), period_key=period.key,
+                              agency=agency, raw_values={"ho_so_cong_viec": rate,
+                                                         "van_ban_ky_so": 99},
+                              now=row.deadline - timedelta(hours=1))
+    city = IndicatorValue.objects.get(indicator__code="CQS-05", period_key=period.key,
+                                      scope="city")
+    assert city.value == pytest.approx(85.0)  # a rate: the mean of the agencies
