@@ -514,7 +514,8 @@ def resource_create(request, data, user):
                                     size=size, actor=user, run_now=True)
     if job.status != job.Status.DONE:
         actions.resource_delete(resource=resource, actor=user)
-        errors = [f"{_('row')} {e['row']}, {e['column']}: {e['message']}" for e in job.errors]
+        row_word = _("row")
+        errors = [f"{row_word} {e['row']}, {e['column']}: {e['message']}" for e in job.errors]
         raise _validation({"upload": [job.message, *errors[:20]]})
     resource.refresh_from_db()
     return resource_dict(request, resource)

@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civicport.core.access import agency_ids_for, sees_everything
 from civicport.core.models import Agency, UserKind
@@ -292,15 +293,15 @@ def _facets(matched: QuerySet, facet_fields) -> tuple[dict, dict]:
 # --- quality score ---------------------------------------------------------------------------
 
 QUALITY_CRITERIA = [
-    ("licence", "An open licence is stated"),
-    ("description", "The description has more than 100 characters"),
-    ("frequency", "The update frequency is stated"),
-    ("on_time", "Updated on time for its frequency"),
-    ("temporal", "The period covered is stated"),
-    ("spatial", "The area covered (wards) is stated"),
-    ("open_format", "All resources are in an open, machine-readable format"),
-    ("schema", "Every table has a schema with labelled columns"),
-    ("contact", "A contact is given"),
+    ("licence", gettext_noop("An open licence is stated")),
+    ("description", gettext_noop("The description has more than 100 characters")),
+    ("frequency", gettext_noop("The update frequency is stated")),
+    ("on_time", gettext_noop("Updated on time for its frequency")),
+    ("temporal", gettext_noop("The period covered is stated")),
+    ("spatial", gettext_noop("The area covered (wards) is stated")),
+    ("open_format", gettext_noop("All resources are in an open, machine-readable format")),
+    ("schema", gettext_noop("Every table has a schema with labelled columns")),
+    ("contact", gettext_noop("A contact is given")),
 ]
 
 
