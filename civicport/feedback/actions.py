@@ -5,6 +5,7 @@ same transaction. Refusals raise rules.FeedbackError before anything is written.
 """
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -102,6 +103,9 @@ def _clean_location(intake: Intake, required: bool) -> tuple[float | None, float
     lat, lon = intake.lat, intake.lon
     if (lat is None) != (lon is None):
         raise FeedbackError("bad_location", _("Give both latitude and longitude."), field="lat")
+    if lat is not None and not (math.isfinite(lat) and math.isfinite(lon)
+                                and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise FeedbackError("bad_location", _("The coordinates are not valid."), field="lat")
     if lat is not None and not point_in_city(lat, lon):
         raise FeedbackError(
             "outside_city",
@@ -337,16 +341,20 @@ def report_triage(*, report_id: int, user, category_code: str, agency_id: int | 
         urgency = Urgency.objects.filter(code=urgency_code).first()
         if urgency is None:
             raise FeedbackError("unknown_urgency", _("Unknown urgency level."), field="urgency")
-    corrected = category.pk != report.suggested_category_id
+    # A correction: the operator's category differs from the one filed or the one suggested.
+    corrected = category.pk not in (report.category_id, report.suggested_category_id) or (
+        report.category_id != report.suggested_category_id)
     note = _("Category: %(category)s; agency: %(agency)s") % {
         "category": category.name, "agency": agency.name if agency else "—"}
+    filed = report.category_id
     report = _move(report, user, "triaged", Status.ASSIGNED, note, {
         "category": category, "agency": agency, "urgency": urgency, "category_confirmed": True,
         "deadline": sla_deadline(urgency, report.created_at),
     })
     if corrected:
         audit_record(actor=user, action="feedback.report.category_corrected", obj=report,
-                     data={"suggested": report.suggested_category_id, "chosen": category.pk})
+                     data={"filed": filed, "suggested": report.suggested_category_id,
+                           "chosen": category.pk})
     _notify_reporter(report, "assigned")
     return report
 

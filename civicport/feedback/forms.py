@@ -39,6 +39,16 @@ def read_photos(files, field: str = "photos") -> list[tuple[str, bytes]]:
     return photos
 
 
+FORM_KEYS = ("category", "description", "lat", "lon", "ward", "address", "name", "phone",
+             "email", "idempotency_key")
+
+
+def form_values(post) -> dict:
+    """The form's fields to render back: every key present ("" when absent)."""
+    values = {key: post.get(key, "") for key in FORM_KEYS}
+    return {key: value for key, value in values.items() if value or key != "idempotency_key"}
+
+
 def intake_from_post(post, files, channel: str) -> Intake:
     attributes = {key[5:]: post.getlist(key) if len(post.getlist(key)) > 1 else post.get(key)
                   for key in post if key.startswith("attr_")}

@@ -4,6 +4,7 @@ statistics, photos."""
 import datetime
 import hashlib
 import secrets
+from collections import defaultdict
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -19,7 +20,7 @@ from civicport.core.auth import client_address
 from civicport.core.geo import city_centre
 from civicport.core.models import Agency, Ward
 from civicport.feedback import actions, queries
-from civicport.feedback.forms import intake_from_post, parse_date, parse_int
+from civicport.feedback.forms import form_values, intake_from_post, parse_date, parse_int
 from civicport.feedback.models import Channel, Status
 from civicport.feedback.photos import public_path
 from civicport.feedback.rules import REOPEN_DAYS, FeedbackError, is_operator
@@ -96,9 +97,10 @@ def map_data(request):
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     """The web form: category, description, pin or ward/address, photo, optional contact."""
-    values, errors, duplicates = {"idempotency_key": secrets.token_hex(16)}, {}, []
+    values = form_values(request.POST if request.method == "POST" else {})
+    values.setdefault("idempotency_key", secrets.token_hex(16))
+    errors, duplicates = defaultdict(str), []
     if request.method == "POST":
-        values = request.POST
         intake = intake_from_post(request.POST, request.FILES, Channel.WEB)
         if not request.POST.get("confirm_new"):
             duplicates = queries.duplicates_near(
@@ -109,7 +111,7 @@ def report_new(request):
                 report = actions.report_create(intake=intake, user=request.user,
                                                address=client_address(request))
             except FeedbackError as error:
-                errors[error.field or "__all__"] = error.message
+                errors[error.field or "general"] = error.message
             else:
                 _remember(request, report)
                 messages.success(request, _("Thank you! Your report #%(id)d has been received.")
@@ -119,6 +121,7 @@ def report_new(request):
     return render(request, "feedback/new.html", {
         "categories": queries.categories(), "wards": Ward.objects.order_by("name"),
         "values": values, "errors": errors, "duplicates": duplicates,
+        "default_name": request.user.full_name if request.user.is_authenticated else "",
         "centre": f"{lat},{lon},{zoom}",
     }, status=400 if errors else 200)
 

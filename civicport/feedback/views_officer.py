@@ -1,5 +1,7 @@
 """Pages for the 1022 operators and the agencies' officers (/phan-anh/can-bo/...)."""
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicport.core.auth import client_address
 from civicport.core.models import Agency, Ward
 from civicport.feedback import actions, queries
-from civicport.feedback.forms import intake_from_post, parse_int, read_photos
+from civicport.feedback.forms import form_values, intake_from_post, parse_int, read_photos
 from civicport.feedback.models import Channel
 from civicport.feedback.rules import FeedbackError, is_operator
 
@@ -41,6 +43,8 @@ def desk(request, report_id: int):
         "report": report, "events": report.events.select_related("actor").order_by("at", "id"),
         "is_operator": is_operator(request.user), "categories": queries.categories(),
         "urgencies": queries.urgencies(),
+        "ward_committee": Agency.objects.filter(ward_id=report.ward_id).first()
+        if report.ward_id else None,
         "agencies": Agency.objects.filter(is_active=True).exclude(
             kind=Agency.Kind.COMMUNE).order_by("name"),
         "duplicates": queries.duplicates_near(
@@ -96,9 +100,9 @@ def phone_intake(request):
     """An operator types in a phone call: for the caller (their contact) or anonymously."""
     if not is_operator(request.user):
         raise Http404
-    errors, values = {}, {}
+    errors = defaultdict(str)
+    values = form_values(request.POST if request.method == "POST" else {})
     if request.method == "POST":
-        values = request.POST
         intake = intake_from_post(request.POST, request.FILES, Channel.PHONE)
         if request.POST.get("anonymous"):
             intake.reporter_name = intake.reporter_phone = intake.reporter_email = ""
@@ -106,7 +110,7 @@ def phone_intake(request):
             report = actions.report_create(intake=intake, user=request.user, on_behalf=True,
                                            address=client_address(request))
         except FeedbackError as error:
-            errors[error.field or "__all__"] = error.message
+            errors[error.field or "general"] = error.message
         else:
             messages.success(request, _("Report #%(id)d recorded.") % {"id": report.pk})
             return redirect("feedback:desk", report_id=report.pk)

@@ -6,7 +6,7 @@ from civicport.feedback.classifier import classifier_train
 
 
 class Command(BaseCommand):
-    help = "Train the report classifier and print its accuracy on a held-out 20 %."
+    help = "Train the report classifier and print its accuracy on held-out 20 % splits."
 
     def add_arguments(self, parser):
         parser.add_argument("--labelled-only", action="store_true",
@@ -17,5 +17,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"trained on {result.samples} reports ({result.labelled} labelled, "
             f"{result.history} confirmed by operators); held-out accuracy "
-            f"{result.accuracy:.3f} on {result.held_out}; model {result.path}"
+            f"{result.accuracy:.3f} (mean of 5 splits, {result.held_out} reports held out each); "
+            f"model {result.path}"
         )
