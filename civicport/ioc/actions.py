@@ -207,29 +207,43 @@ def _refresh(*, now: datetime, codes: list[str] | None) -> dict:
             logger.exception("live source %s failed", indicator.code)
             failed[indicator.code] = repr(exc)[:200]
             continue
+        readings = [r for r in readings
+                    if (r.agency_id is None or r.agency_id in agencies)
+                    and (r.ward_code is None or r.ward_code in wards)]
         with transaction.atomic():
-            for reading in readings:
-                if reading.agency_id is not None and reading.agency_id not in agencies:
-                    continue
-                if reading.ward_code is not None and reading.ward_code not in wards:
-                    continue
-                _store_live(indicator, reading, now)
-                stored += 1
+            stored += _store_live(indicator, readings, now)
     return {"stored": stored, "missing": missing, "failed": failed, "skipped": False}
 
 
-def _store_live(indicator, reading, now) -> None:
-    scope = scope_key(agency_id=reading.agency_id, ward_code=reading.ward_code)
-    IndicatorValue.objects.update_or_create(
-        indicator=indicator, period_key=reading.period.key, scope=scope,
-        defaults={
-            "period_kind": reading.period.kind, "period_start": reading.period.start,
-            "agency_id": reading.agency_id, "ward_id": reading.ward_code,
-            "value": reading.value, "numerator": reading.numerator,
-            "denominator": reading.denominator, "origin": Origin.LIVE, "as_of": now,
-            "recorded_at": now,
-        },
-    )
+_LIVE_FIELDS = ["value", "numerator", "denominator", "origin", "as_of", "recorded_at"]
+
+
+def _store_live(indicator, readings, now) -> int:
+    """Upsert the readings of one indicator in bulk: one read of the existing rows, then
+    bulk updates and inserts (thousands of agency × month values per refresh)."""
+    existing = {
+        (row.period_key, row.scope): row
+        for row in IndicatorValue.objects.filter(
+            indicator=indicator, period_key__in={r.period.key for r in readings})
+    }
+    changed, created = [], {}
+    for reading in readings:
+        scope = scope_key(agency_id=reading.agency_id, ward_code=reading.ward_code)
+        row = existing.get((reading.period.key, scope)) or created.get((reading.period.key,
+                                                                         scope))
+        if row is None:
+            row = created[(reading.period.key, scope)] = IndicatorValue(
+                indicator=indicator, period_key=reading.period.key, scope=scope,
+                period_kind=reading.period.kind, period_start=reading.period.start,
+                agency_id=reading.agency_id, ward_id=reading.ward_code)
+        elif row.pk is not None:
+            changed.append(row)
+        row.value, row.numerator, row.denominator = (reading.value, reading.numerator,
+                                                     reading.denominator)
+        row.origin, row.as_of, row.recorded_at = Origin.LIVE, now, now
+    IndicatorValue.objects.bulk_update(changed, _LIVE_FIELDS, batch_size=500)
+    IndicatorValue.objects.bulk_create(list(created.values()), batch_size=500)
+    return len(readings)
 
 
 # --- department reports ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from civicport.core.access import sees_everything
 from civicport.core.api import ApiError
@@ -279,9 +279,59 @@ def report_submit(request, template: str, payload: SubmissionIn):
             raw_values=payload.values, units=payload.units, note=payload.note)
     except IocError as exc:
         _raise(exc)
-    return 201, {"id": submission.pk, "template": row.code, "agency": agency.code,
+    return Status(201, {"id": submission.pk, "template": row.code, "agency": agency.code,
                  "period": submission.period.period_key, "revision": submission.revision,
-                 "late": submission.is_late}
+                 "late": submission.is_late})
+
+
+class ValueIn(Schema):
+    indicator: str
+    period: str
+    value: float | str
+    unit: str | None = None
+    agency: str | None = None
+    version: int | None = None
+    reason: str = ""
+
+
+@router.post("/values", response={201: ValueOut}, auth=REQUIRED,
+             summary="Enter an agency's value (unit and range checked; 409 on a stale version)")
+def value_enter(request, payload: ValueIn):
+    indicator = _indicator(request, payload.indicator)
+    agency = queries.agency_for(request.user, payload.agency) if payload.agency else None
+    try:
+        row = actions.value_record(
+            user=request.user, indicator=indicator, period_key=payload.period,
+            raw_value=payload.value, agency=agency, unit=payload.unit,
+            version=payload.version, reason=payload.reason)
+    except IocError as exc:
+        _raise(exc)
+    return Status(201, {"indicator": indicator.code, "period": row.period_key, "scope": row.scope,
+                 "value": row.value, "origin": row.origin, "as_of": row.as_of.isoformat(),
+                 "version": row.version})
+
+
+class WeightsIn(Schema):
+    weights: dict[str, int]
+    reason: str = ""
+
+
+@router.patch("/dti/methodologies/{code}", auth=REQUIRED,
+              summary="Change DTI weights (a used methodology gets a new version instead)")
+def dti_weights(request, code: str, payload: WeightsIn):
+    from civicport.ioc.models import DtiMethodology
+
+    methodology = DtiMethodology.objects.filter(code=code).first()
+    if methodology is None:
+        raise Http404
+    try:
+        result = actions.dti_weights_set(user=request.user, methodology=methodology,
+                                         weights=payload.weights, reason=payload.reason)
+    except IocError as exc:
+        _raise(exc)
+    return {"code": result.code, "derived_from": methodology.code if result != methodology
+            else None, "total_points": result.total_points,
+            "weights": dict(result.indicators.values_list("code", "max_points"))}
 
 
 @router.get("/dti", auth=OPTIONAL, summary="DTI results of a year (published and computed)")

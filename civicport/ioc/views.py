@@ -156,9 +156,11 @@ def months_page(request):
 def indicators_page(request):
     _officer(request.user)
     period = _period(request)
-    scope = "city"
+    # Agency officers see the city's figures of the public indicators only; their agency's
+    # figures are on their agency page.
     return render(request, "ioc/indicators.html", {
-        "rows": queries.indicator_table(user=request.user, period=period, scope=scope),
+        "rows": queries.indicator_table(user=request.user, period=period, scope="city",
+                                        public_only=not sees_everything(request.user)),
         "period": period, "periods": _month_choices(),
     })
 

@@ -286,3 +286,35 @@ def test_api_report_submission(client, reference, dept_officer, department, othe
     assert other.status_code == 404
     assert ReportSubmission.objects.count() == 1
     _unused = (Indicator, IndicatorValue, _monthly)
+
+
+def test_api_value_entry_and_dti_weights(client, reference, dept_officer, department,
+                                         other_department, city_admin):
+    from civicport.ioc.models import DtiMethodology
+
+    c = _client(client, dept_officer)
+    body = {"indicator": "CQS-09", "period": "2026-01", "value": "97,5", "unit": "%",
+            "agency": department.code}
+    created = c.post("/api/v1/ioc/values", body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["value"] == 97.5
+    assert c.post("/api/v1/ioc/values", {**body, "agency": other_department.code},
+                  content_type="application/json").status_code == 404
+    out_of_range = c.post("/api/v1/ioc/values", {**body, "value": 130, "version": 1},
+                          content_type="application/json")
+    assert out_of_range.status_code == 400
+    assert "ngoài khoảng" in out_of_range.json()["error"]["message"]
+    stale = c.post("/api/v1/ioc/values", {**body, "value": 90, "version": 0},
+                   content_type="application/json")
+    assert stale.status_code == 409
+    assert c.patch("/api/v1/ioc/dti/methodologies/922-2022", {"weights": {"CQS": 250}},
+                   content_type="application/json").status_code == 403
+    client.logout()
+    admin = _client(client, city_admin)
+    method = DtiMethodology.objects.get(code="922-2022")
+    actions.dti_assessment_record(user=city_admin, methodology=method, year=2022,
+                                  province_code=31, province_name="Hải Phòng",
+                                  values={"NT": (0.5, 0.5, 0.5)})
+    changed = admin.patch("/api/v1/ioc/dti/methodologies/922-2022", {"weights": {"CQS": 250}},
+                          content_type="application/json").json()
+    assert changed["derived_from"] == "922-2022" and changed["weights"]["CQS"] == 250
+    assert method.indicators.get(code="CQS").max_points == 200
