@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +21,10 @@ from civicport.core.models import Province, Ward
 from civicport.core.search import search_index, search_unindex
 from civicport.core.text import nfc
 from civicport.tourism import hours
+from civicport.tourism.mapversion import map_version_bump
 from civicport.tourism.models import (
     Dish,
     Event,
-    MapVersion,
     OpenInterval,
     Review,
     ReviewStatus,
@@ -52,12 +52,6 @@ def _event(*, actor, action, venue=None, review=None, from_state="", to_state=""
                          to_state=to_state, reason=reason[:300])
     audit_record(actor=actor, action=f"tourism.{action}", obj=review or venue,
                  data={"from": from_state, "to": to_state, "reason": reason[:300]})
-
-
-def map_version_bump() -> None:
-    updated = MapVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    if not updated:
-        MapVersion.objects.get_or_create(pk=1, defaults={"version": 2})
 
 
 # --- venues -------------------------------------------------------------------------------
@@ -220,6 +214,7 @@ def rating_refresh(venue_id: int) -> None:
     count, total = totals["n"] or 0, totals["s"] or 0
     Venue.objects.filter(pk=venue_id).update(
         rating_count=count, rating_sum=total, rating_mean=round(total / count, 2) if count else 0)
+    map_version_bump()  # the map and cached searches show ratings and sort by them
 
 
 def _lock_venue(venue_id: int) -> Venue:

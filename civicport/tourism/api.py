@@ -165,8 +165,16 @@ class HoursOut(Schema):
 def places(request, filters: Query[PlaceFilterIn], limit: int = 20, offset: int = 0):
     """Venues matching `q` and the filters, best rated first."""
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
-    rows = queries.place_search(filters.filters())
-    return {"count": rows.count(), "items": list(rows[offset:offset + limit])}
+    selected = filters.filters()
+
+    def render() -> bytes:
+        count, items = queries.place_page(selected, offset, limit)
+        return PlaceListOut.model_validate({"count": count, "items": items}).model_dump_json(
+            ).encode()
+
+    # The rendered page is cached with the search (same key and map version).
+    body = queries.cached(("places", *queries.search_key(selected), offset, limit), render)
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.get("/places/{int:place_id}", response=PlaceDetailOut, url_name="tourism_place")
@@ -218,13 +226,17 @@ def geojson(request, filters: Query[PlaceFilterIn]):
     when any venue changes; with filters: the matching venues."""
     selected = filters.filters()
     if selected == queries.PlaceFilters():
-        version, body = queries.map_geojson()
+        version, body, zipped = queries.map_geojson_both()
         etag = f'"tourism-map-{version}"'
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)
+        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+            response = HttpResponse(zipped, content_type="application/geo+json")
+            response["Content-Encoding"] = "gzip"
         else:
             response = HttpResponse(body, content_type="application/geo+json")
         response["ETag"] = etag
+        response["Vary"] = "Accept-Encoding"
         response["Cache-Control"] = "public, max-age=60"
         return response
     body = json.dumps(queries.geojson_features(queries.place_search(selected)),

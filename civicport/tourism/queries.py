@@ -7,19 +7,22 @@ today) and those that started yesterday and run past midnight (holiday flag of y
 Only the few seasonal venues (month or date ranges) are evaluated one by one in Python.
 """
 
+import gzip
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from threading import Lock
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from civicport.core.search import search_filter
+from civicport.core.search import query_words, search_filter
 from civicport.tourism import hours
 from civicport.tourism.actions import DISH_SCOPE, VENUE_SCOPE
+from civicport.tourism.mapversion import map_version
 from civicport.tourism.models import (
     Dish,
-    MapVersion,
     OpenInterval,
     Review,
     ReviewStatus,
@@ -95,6 +98,54 @@ def place_search(filters: PlaceFilters) -> QuerySet:
     return rows.select_related("ward").order_by("-rating_mean", "-rating_count", "name", "id")
 
 
+def place_page(filters: PlaceFilters, offset: int, limit: int) -> tuple[int, list[Venue]]:
+    """(count, venues of one page) for the API."""
+    ids = place_ids(filters)
+    return len(ids), venues_in_order(ids[offset:offset + limit], dishes=False)
+
+
+# Ordered result ids per search, per process, until the map version changes (any venue or
+# rating change bumps it): popular searches ("banh da cua") then cost one tiny version query
+# plus fetching one page by primary key. "Open at" keys include the minute.
+SEARCH_CACHE_SIZE = 512
+_search_cache: OrderedDict[tuple, object] = OrderedDict()
+_search_lock = Lock()
+
+
+def cached(key: tuple, produce):
+    """`produce()` once per (map version, key) in this process (LRU of SEARCH_CACHE_SIZE)."""
+    full = (map_version(), *key)
+    with _search_lock:
+        if full in _search_cache:
+            _search_cache.move_to_end(full)
+            return _search_cache[full]
+    value = produce()
+    with _search_lock:
+        _search_cache[full] = value
+        while len(_search_cache) > SEARCH_CACHE_SIZE:
+            _search_cache.popitem(last=False)
+    return value
+
+
+def search_key(filters: PlaceFilters) -> tuple:
+    moment = hours.local(filters.open_at).strftime("%Y-%m-%dT%H:%M") if filters.open_at else ""
+    return (tuple(sorted(query_words(filters.q))), tuple(sorted(query_words(filters.dish))),
+            filters.ward, filters.price_level, filters.min_rating, moment)
+
+
+def place_ids(filters: PlaceFilters) -> list[int]:
+    """Ids of the matching venues in result order (cached, see above)."""
+    return cached(("ids", *search_key(filters)),
+                  lambda: list(place_search(filters).values_list("id", flat=True)))
+
+
+def venues_in_order(ids: list[int], dishes: bool = True) -> list[Venue]:
+    """The venues of `ids` (one page), in that order, with ward (and dishes)."""
+    rows = Venue.objects.filter(pk__in=ids).select_related("ward")
+    rows = (with_dishes(rows) if dishes else rows).in_bulk()
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def with_dishes(rows: QuerySet) -> QuerySet:
     return rows.prefetch_related(Prefetch("dishes", queryset=Dish.objects.order_by("position")))
 
@@ -162,11 +213,6 @@ def tour_get(slug: str) -> Tour | None:
 # --- the map ---------------------------------------------------------------------------------
 
 
-def map_version() -> int:
-    row = MapVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    return row or 0
-
-
 def geojson_features(rows: QuerySet) -> dict:
     """A compact FeatureCollection: id, name, rating, reviews, price level and coordinates
     rounded to about a metre (5 decimals)."""
@@ -186,18 +232,26 @@ def _price_level(price: int) -> int:
     return Venue(price_min=price).price_level
 
 
-_map_cache: dict[str, tuple[int, bytes]] = {}
+_map_cache: dict[str, tuple[int, bytes, bytes]] = {}
 
 
-def map_geojson() -> tuple[int, bytes]:
-    """(version, body) of every published venue, cached per process until a venue changes."""
+def map_geojson_both() -> tuple[int, bytes, bytes]:
+    """(version, body, gzipped body) of every published venue, cached per process until a
+    venue or a rating changes. 10,000 venues are ~1.6 MB of JSON, ~0.3 MB gzipped: the
+    compressed copy is made once per version, not per request."""
     version = map_version()
     cached = _map_cache.get("all")
     if cached and cached[0] == version:
         return cached
     body = json.dumps(geojson_features(published().order_by("id")), ensure_ascii=False,
                       separators=(",", ":")).encode()
-    _map_cache["all"] = (version, body)
+    entry = (version, body, gzip.compress(body, compresslevel=6, mtime=0))
+    _map_cache["all"] = entry
+    return entry
+
+
+def map_geojson() -> tuple[int, bytes]:
+    version, body, _zipped = map_geojson_both()
     return version, body
 
 

@@ -15,7 +15,8 @@ from civicport.core.models import Membership, Role, SearchEntry, User, UserKind,
 from civicport.core.search import index_words
 from civicport.core.seeding import DEMO_PASSWORD
 from civicport.tourism import hours
-from civicport.tourism.actions import DISH_SCOPE, VENUE_SCOPE, map_version_bump, rating_refresh
+from civicport.tourism.actions import DISH_SCOPE, VENUE_SCOPE, rating_refresh
+from civicport.tourism.mapversion import map_version_bump
 from civicport.tourism.models import (
     Dish,
     OpenInterval,

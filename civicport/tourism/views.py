@@ -50,8 +50,9 @@ def _without_page(request) -> str:
 @require_GET
 def map_page(request):
     form = FilterForm(request.GET or None)
-    rows = queries.with_dishes(queries.place_search(form.filters()))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("trang"))
+    page = Paginator(queries.place_ids(form.filters()), PAGE_SIZE).get_page(
+        request.GET.get("trang"))
+    page.object_list = queries.venues_in_order(list(page.object_list))
     context = {"form": form, "page": page, "query": _without_page(request),
                "tours": queries.tours(), **_map_context(request)}
     if request.htmx:

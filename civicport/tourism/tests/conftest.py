@@ -35,3 +35,15 @@ def make_venue(staff, wards):
             "lon": lon, "opening_hours": hours,
             "dishes": [{"name": n, "price": p} for n, p in dishes], **extra})
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts without another test's cached map version, searches or map."""
+    from civicport.tourism import mapversion, queries
+
+    mapversion.forget()
+    queries._search_cache.clear()
+    queries._map_cache.clear()
+    yield
+    mapversion.forget()

@@ -1,6 +1,9 @@
 """The /api/v1/tourism/ router: places with q and filters, details, reviews, GeoJSON with
 ETag and invalidation, the hours checker."""
 
+import gzip
+import json
+
 import pytest
 
 from civicport.core.tests.factories import router_client
@@ -59,6 +62,9 @@ def test_geojson_cached_with_etag_and_invalidated(client, make_venue, staff):
     again = client.get("/tourism/geojson", headers={"If-None-Match": etag})
     assert again.status_code == 200 and again["ETag"] != etag
     assert again.json()["features"][0]["properties"]["n"] == "Tên mới"
+    zipped = client.get("/tourism/geojson", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.content)) == again.json()
     filtered = client.get("/tourism/geojson?q=khong%20co").json()
     assert filtered["features"] == []
 
@@ -69,3 +75,15 @@ def test_hours_check(client, db):
                   "position": None}
     bad = client.post("/tourism/hours/check", json={"opening_hours": "Mo-Fr 8"}).json()
     assert bad["valid"] is False and bad["position"] == 6
+
+
+def test_a_review_refreshes_the_map_rating(client, make_venue, make_user):
+    venue = make_venue()
+    etag = client.get("/tourism/geojson")["ETag"]
+    actions.review_submit(actor=make_user(), venue_id=venue.pk, rating=4)
+    fresh = client.get("/tourism/geojson")
+    assert fresh["ETag"] != etag
+    assert fresh.json()["features"][0]["properties"] == {"n": venue.name, "r": 4.0, "c": 1,
+                                                         "p": 1}
+    listed = client.get("/tourism/places").json()["items"][0]
+    assert listed["rating"] == 4.0 and listed["rating_count"] == 1
