@@ -8,9 +8,8 @@ import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +28,7 @@ from civicport.ioc.models import (
     IndicatorValue,
     Origin,
     PlanTask,
+    RefreshState,
     ReportPeriod,
     ReportSubmission,
     ReportTemplate,
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 # After its deadline a report period stays open for late submissions this long, then closes.
 LATE_WINDOW = timedelta(days=30)
-REFRESH_LOCK = "ioc:refresh-lock"
 REFRESH_LOCK_SECONDS = 120
 PERCENT_RANGE = (0.0, 100.0)
 
@@ -174,13 +173,32 @@ def indicators_refresh(*, now: datetime | None = None, codes: list[str] | None =
     the wall screen; a cache lock keeps two refreshes from running at once, so a flood of
     "refresh" clicks costs one computation. Returns {stored, missing: {code: reason},
     failed: {code: error}, skipped}."""
-    if not force and not cache.add(REFRESH_LOCK, 1, REFRESH_LOCK_SECONDS):
+    if not force and not _refresh_lock():
         return {"stored": 0, "missing": {}, "failed": {}, "skipped": True}
     try:
-        return _refresh(now=now or timezone.now(), codes=codes)
+        result = _refresh(now=now or timezone.now(), codes=codes)
+        with transaction.atomic():
+            state, _new = RefreshState.objects.select_for_update().get_or_create(pk=1)
+            state.last_run_at = timezone.now()
+            state.save(update_fields=["last_run_at"])
+            # The event also moves the data version the cached pages are keyed on.
+            _event(actor=None, obj=state, action="indicators_refresh",
+                   after={"stored": result["stored"], "missing": sorted(result["missing"]),
+                          "failed": sorted(result["failed"])})
+        return result
     finally:
         if not force:
-            cache.delete(REFRESH_LOCK)
+            RefreshState.objects.filter(pk=1).update(running_until=None)
+
+
+def _refresh_lock() -> bool:
+    """Take the refresh lock across processes: one conditional UPDATE, atomic on SQLite and
+    PostgreSQL. A crashed refresh releases it after REFRESH_LOCK_SECONDS."""
+    now = timezone.now()
+    RefreshState.objects.get_or_create(pk=1)
+    return bool(RefreshState.objects.filter(pk=1).filter(
+        Q(running_until__isnull=True) | Q(running_until__lt=now),
+    ).update(running_until=now + timedelta(seconds=REFRESH_LOCK_SECONDS)))
 
 
 def _refresh(*, now: datetime, codes: list[str] | None) -> dict:

@@ -434,3 +434,15 @@ def scope_key(*, agency_id: int | None = None, ward_code: int | None = None) -> 
         return f"w{ward_code}"
     return "city"
 
+
+
+class RefreshState(models.Model):
+    """One row: the cross-process lock of the live refresh (web workers, cron, task worker)
+    and when it last ran."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    running_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"refresh {self.last_run_at}"

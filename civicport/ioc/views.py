@@ -12,13 +12,13 @@ import contextlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicport.core.access import sees_everything
-from civicport.ioc import access, actions, charts, queries
+from civicport.ioc import access, actions, charts, fragments, queries
 from civicport.ioc.models import DtiAssessment, Indicator
 from civicport.ioc.periods import period_of, period_parse, today
 
@@ -48,17 +48,21 @@ def public_page(request):
     })
 
 
+def _wall_fragment():
+    return fragments.fragment("wall", (), "ioc/_wall_content.html", _wall_context)
+
+
 @login_required
 def wall_page(request):
     _city_viewer(request.user)
-    return render(request, "ioc/wall.html", _wall_context())
+    return render(request, "ioc/wall.html", {"content": _wall_fragment()})
 
 
 @login_required
 def wall_content(request):
     """The part the wall screen polls (htmx, every 60 s)."""
     _city_viewer(request.user)
-    return render(request, "ioc/_wall_content.html", _wall_context())
+    return HttpResponse(_wall_fragment())
 
 
 def _wall_context() -> dict:
@@ -100,13 +104,18 @@ def agency_page(request, code: str):
     _officer(request.user)
     agency = queries.agency_for(request.user, code)
     period = _period(request)
-    data = queries.agency_overview(user=request.user, agency=agency, period=period)
-    data["charts"] = [charts.month_bars(s) for s in data["series"]]
-    for task in data["tasks"]:
-        task.overdue = queries.is_overdue(task)
+
+    def build():
+        data = queries.agency_overview(user=request.user, agency=agency, period=period)
+        data["charts"] = [charts.month_bars(s) for s in data["series"]]
+        for task in data["tasks"]:
+            task.overdue = queries.is_overdue(task)
+        return data
+
+    # The same for everyone allowed to see the agency (checked above): cached per data change.
+    body = fragments.fragment("agency", (agency.pk, period.key), "ioc/_agency_body.html", build)
     return render(request, "ioc/agency.html", {
-        **data, "can_edit": access.may_edit_agency(request.user, agency.pk),
-        "periods": _month_choices(),
+        "agency": agency, "period": period, "periods": _month_choices(), "body": body,
     })
 
 
@@ -124,15 +133,20 @@ def wards_page(request):
     _city_viewer(request.user)
     period = _period(request, "year")
     code = request.GET.get("chi-so", "CQS-03")
-    try:
+    if code not in queries.MAP_CODES:
+        code = "CQS-03"
+
+    def build():
         data = queries.ward_map(code=code, period=period,
                                 province_code=settings.CIVICPORT_PROVINCE)
-    except Http404:
-        data = queries.ward_map(code="CQS-03", period=period,
-                                province_code=settings.CIVICPORT_PROVINCE)
-    return render(request, "ioc/wards.html", {**data, "period": period,
-                                              "periods": [period_of("year", today()),
-                                                          *_month_choices()]})
+        return {**data, "period": period}
+
+    body = fragments.fragment("wards", (code, period.key), "ioc/_wards_body.html", build)
+    return render(request, "ioc/wards.html", {
+        "body": body, "code": code, "period": period,
+        "choices": Indicator.objects.filter(code__in=queries.MAP_CODES),
+        "periods": [period_of("year", today()), *_month_choices()],
+    })
 
 
 @login_required
@@ -142,14 +156,17 @@ def months_page(request):
     with contextlib.suppress(ValueError):
         year = int(request.GET.get("nam", year))
     year = min(max(year, 2020), today().year)
-    codes = [i.code for i in Indicator.objects.filter(frequency__in=["month", "week"])]
-    series = queries.month_series(codes, year=year)
+
+    def build():
+        codes = [i.code for i in Indicator.objects.filter(frequency__in=["month", "week"])]
+        series = queries.month_series(codes, year=year)
+        return {"series": series, "months": series[0]["months"] if series else [],
+                "charts": [charts.month_bars(s) for s in series
+                           if s["indicator"].code in ("PS-01", "CQS-03", "FB-01")]}
+
+    body = fragments.fragment("months", (year,), "ioc/_months_body.html", build)
     return render(request, "ioc/months.html", {
-        "series": series, "year": year, "years": range(today().year, 2019, -1),
-        "months": series[0]["months"] if series else [],
-        "charts": [charts.month_bars(s) for s in series
-                   if s["indicator"].code in ("PS-01", "CQS-03", "FB-01")],
-    })
+        "body": body, "year": year, "years": range(today().year, 2019, -1)})
 
 
 @login_required

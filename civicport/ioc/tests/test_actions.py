@@ -189,13 +189,14 @@ def test_refresh_stores_live_values_from_contracts(reference, fake_contracts, de
 
 
 def test_refresh_is_not_run_twice_at_once(reference, fake_contracts):
-    from django.core.cache import cache
+    from civicport.ioc.models import Event, RefreshState
 
-    cache.add(actions.REFRESH_LOCK, 1, 60)
-    try:
-        assert actions.indicators_refresh()["skipped"] is True
-    finally:
-        cache.delete(actions.REFRESH_LOCK)
+    assert actions._refresh_lock() is True
+    assert actions.indicators_refresh()["skipped"] is True  # another process holds it
+    RefreshState.objects.filter(pk=1).update(running_until=None)
+    assert actions.indicators_refresh()["skipped"] is False
+    assert RefreshState.objects.get(pk=1).running_until is None
+    assert Event.objects.filter(action="indicators_refresh").exists()
 
 
 # --- reports --------------------------------------------------------------------------------
