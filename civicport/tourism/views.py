@@ -54,7 +54,8 @@ def map_page(request):
         request.GET.get("trang"))
     page.object_list = queries.venues_in_order(list(page.object_list))
     context = {"form": form, "page": page, "query": _without_page(request),
-               "tours": queries.tours(), **_map_context(request)}
+               "tours": queries.tours(), "is_staff": is_tourism_staff(request.user),
+               **_map_context(request)}
     if request.htmx:
         return render(request, "tourism/_results.html", context)
     return render(request, "tourism/map.html", context)

@@ -48,3 +48,23 @@ def test_search_open_venue_review_and_rating_updates(page, seeded):
     mean = page.get_by_test_id("rating-mean").inner_text()
     stored = review.venue.__class__.objects.get(pk=venue_id).rating_mean
     assert mean == f"{stored:.1f}".replace(".", ",") and mean != mean_before
+
+
+def test_staff_hours_editor_live_preview_and_error_position(page, seeded):
+    page.goto("/dang-nhap/?next=/am-thuc/quan-ly/")
+    page.locator("[name=login]").fill("dulich")
+    page.locator("[name=password]").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("link", name="Thêm địa điểm").click()
+    editor = page.get_by_test_id("hours-editor")
+    for day in range(5):  # Monday to Friday, 06:00-22:00
+        row = editor.locator(f'.hours-row[data-day="{day}"]')
+        row.locator(".h-from1").fill("06:00")
+        row.locator(".h-to1").fill("22:00")
+        row.locator(".h-open").check()
+    editor.locator(".h-ph-off").check()
+    expect(page.get_by_test_id("opening-hours")).to_have_value("Mo-Fr 06:00-22:00; PH off")
+    expect(page.get_by_test_id("hours-rendered")).to_have_text(
+        "Thứ Hai–Thứ Sáu 06:00–22:00; nghỉ ngày lễ")
+    page.get_by_test_id("opening-hours").fill("Mo-Fr 06:00-")
+    expect(page.get_by_test_id("hours-error")).to_contain_text("ký tự thứ 13")
