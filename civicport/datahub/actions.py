@@ -194,7 +194,7 @@ def _before_publish(resource: Resource) -> None:
 
 
 def version_publish(*, resource: Resource, prepared: ingest.Prepared, actor=None,
-                    filename: str = "") -> Version:
+                    filename: str = "", build_search: bool = True) -> Version:
     """Make a prepared table the resource's current version, atomically (idempotent)."""
     existing = _same_as_current(resource, prepared.content_hash)
     if existing is not None:
@@ -214,11 +214,27 @@ def version_publish(*, resource: Resource, prepared: ingest.Prepared, actor=None
         diff = engine.versions_diff(old_path=previous.path, old_schema=previous.schema,
                                     new_path=relative, new_schema=prepared.schema)
     _before_publish(resource)
-    return _flip(resource=resource, actor=actor, content_hash=prepared.content_hash,
-                 path=relative, format=prepared.format, filename=filename,
-                 media_type=mimetypes.guess_type(filename)[0] or "", size=final.stat().st_size,
-                 row_count=prepared.row_count, schema=prepared.schema,
-                 encoding=prepared.encoding, diff=diff)
+    version = _flip(resource=resource, actor=actor, content_hash=prepared.content_hash,
+                    path=relative, format=prepared.format, filename=filename,
+                    media_type=mimetypes.guess_type(filename)[0] or "",
+                    size=final.stat().st_size, row_count=prepared.row_count,
+                    schema=prepared.schema, encoding=prepared.encoding, diff=diff)
+    if build_search:
+        version_search_build(version=version)
+    return version
+
+
+def version_search_build(*, version: Version) -> None:
+    """Build the version's search sidecar (idempotent; `q` works without it, slower)."""
+    sidecar = engine.search_path(version.path)
+    if sidecar.exists() or not version.schema.get("fields"):
+        return
+    con = ingest._connection()
+    try:
+        storage.write_atomic(sidecar, lambda tmp: ingest.search_build(
+            con, storage.absolute(version.path), version.schema["fields"], tmp))
+    finally:
+        con.close()
 
 
 def _same_as_current(resource: Resource, content_hash: str) -> Version | None:
@@ -288,6 +304,18 @@ def ingest_job_create(*, resource: Resource, upload: Path, filename: str, size: 
     return job
 
 
+def source_publish(*, resource: Resource, source: Path, filename: str, actor=None,
+                   progress=None, build_search: bool = True) -> Version:
+    """A file on disk → the resource's new version (tables validated first; raises
+    ingest.IngestError with the errors, publishing nothing)."""
+    if resource.kind == Resource.Kind.FILE or ingest.table_format(filename) is None:
+        return file_version_publish(resource=resource, source=source, filename=filename,
+                                    actor=actor)
+    prepared = ingest.prepare_table(source, filename, progress or (lambda p, s: None))
+    return version_publish(resource=resource, prepared=prepared, actor=actor,
+                           filename=filename, build_search=build_search)
+
+
 def _progress(job_id: int):
     def report(percent: int, stage: str) -> None:
         IngestJob.objects.filter(pk=job_id).update(progress=min(percent, 99), stage=stage[:100])
@@ -303,13 +331,8 @@ def ingest_job_run(*, job_id: int) -> IngestJob:
     upload = storage.absolute(job.upload_path)
     resource = job.resource
     try:
-        if resource.kind == Resource.Kind.FILE or ingest.table_format(job.filename) is None:
-            version = file_version_publish(resource=resource, source=upload,
-                                           filename=job.filename, actor=job.created_by)
-        else:
-            prepared = ingest.prepare_table(upload, job.filename, _progress(job.pk))
-            version = version_publish(resource=resource, prepared=prepared,
-                                      actor=job.created_by, filename=job.filename)
+        version = source_publish(resource=resource, source=upload, filename=job.filename,
+                                 actor=job.created_by, progress=_progress(job.pk))
     except ingest.IngestError as exc:
         IngestJob.objects.filter(pk=job.pk).update(
             status=IngestJob.Status.INVALID, message=exc.message, errors=exc.errors,

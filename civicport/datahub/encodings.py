@@ -18,6 +18,7 @@ Text is returned NFC (cp1258 decodes to base letter + combining tone mark).
 import codecs
 import re
 import unicodedata
+from collections import Counter
 
 # --- the tables ------------------------------------------------------------------------------
 
@@ -183,19 +184,19 @@ def plausibility(text: str) -> int:
     """How Vietnamese `text` looks: + for well-formed accented words, − for odd characters
     and for words with two tone marks (what a wrong decoding produces)."""
     score = 0
-    for word in _WORD.findall(text):
-        if word.isascii():
-            continue
-        odd = sum(1 for ch in word if not ch.isascii() and ch not in VIETNAMESE_LETTERS)
-        tones = sum(
-            1 for ch in unicodedata.normalize("NFD", word) if ch in _TONES
-        )
-        score += -3 * odd - (2 if tones > 1 else 0) + (1 if not odd and tones <= 1 else 0)
-    score -= 3 * sum(
-        1 for ch in text if not ch.isascii() and not ch.isalnum() and ch not in _TYPOGRAPHY
-        and not ch.isspace()
-    )
+    for word, count in Counter(_WORD.findall(text)).items():
+        if not word.isascii():
+            score += count * _word_score(word)
+    odd = Counter(ch for ch in text if not ch.isascii())
+    score -= 3 * sum(n for ch, n in odd.items() if not ch.isalnum() and ch not in _TYPOGRAPHY
+                     and not ch.isspace())
     return score
+
+
+def _word_score(word: str) -> int:
+    odd = sum(1 for ch in word if not ch.isascii() and ch not in VIETNAMESE_LETTERS)
+    tones = sum(1 for ch in unicodedata.normalize("NFD", word) if ch in _TONES)
+    return -3 * odd - (2 if tones > 1 else 0) + (1 if not odd and tones <= 1 else 0)
 
 
 def _decode_as(encoding: str, data: bytes) -> str | None:
@@ -269,6 +270,7 @@ class StreamDecoder:
         base, _, self.repair = encoding.partition("+")
         self.base = base
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self.normalised = False  # set once a chunk needed NFC normalisation
 
     def decode(self, data: bytes, final: bool = False) -> str:
         if self.base in ("utf-8", "utf-8-sig"):
@@ -282,6 +284,7 @@ class StreamDecoder:
         if self.repair:
             text = repair_text(text, self.repair)
         if not unicodedata.is_normalized("NFC", text):
+            self.normalised = True
             text = unicodedata.normalize("NFC", text)
         return text
 

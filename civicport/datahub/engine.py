@@ -56,6 +56,11 @@ def _string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def search_path(path: str) -> Path:
+    """The search sidecar of a version's Parquet file (folded text per row)."""
+    return storage.absolute(path).with_suffix(".search.parquet")
+
+
 def relation(path: str) -> str:
     return f"read_parquet({_string(str(storage.absolute(path)))}, file_row_number=true)"
 
@@ -153,9 +158,20 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
                 )
                 params.append(f"%{word}%")
     elif q:
-        for word in fold(str(q)).split():
-            where.append("_search LIKE ?")
-            params.append(f"%{word}%")
+        folded = fold(str(q)).split()
+        sidecar = search_path(path)
+        if sidecar.exists():
+            likes = " AND ".join("_search LIKE ?" for _ in folded)
+            where.append(f"file_row_number IN (SELECT _row FROM "
+                         f"read_parquet({_string(str(sidecar))}) WHERE {likes})")
+        else:
+            # The search sidecar is still being built: fold on the fly (slower, same rows).
+            texts = [quote_ident(f["name"]) for f in schema.get("fields", [])
+                     if f["type"] == "string"] or ["''"]
+            expression = (f"replace(strip_accents(lower(concat_ws(' ', {', '.join(texts)}))), "
+                          "'đ', 'd')")
+            where.extend(f"{expression} LIKE ?" for _ in folded)
+        params.extend(f"%{word}%" for word in folded)
     limit = DEFAULT_LIMIT if limit is None else max(0, min(int(limit), ROWS_MAX))
     offset = max(0, int(offset or 0))
     select = ", ".join("(file_row_number + 1) AS _id" if n == "_id" else quote_ident(n)
@@ -361,7 +377,7 @@ def sql_run(sql: str, tables: dict[str, str], *, timeout: float = SQL_TIMEOUT_SE
         for name, path in paths.items():
             if not _TABLE_NAME.match(name):
                 raise QueryError(_("Table name not allowed."), field="sql")
-            con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * EXCLUDE (_search) "
+            con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * EXCLUDE (_bad) "
                         f"FROM read_parquet({_string(path)})")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

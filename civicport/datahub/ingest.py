@@ -107,12 +107,12 @@ def csv_normalise(source: Path, progress: Progress = _noop) -> tuple[Path, str, 
         # The common case: verify (UTF-8, NFC) and hash in one pass, no copy.
         for chunk in _read_chunks(source):
             try:
-                text = decoder.decode(chunk)
+                decoder.decode(chunk)
             except UnicodeDecodeError:
                 # ASCII at the start, legacy bytes later: detect on the first bad chunk.
                 encoding = encodings.detect_bytes(chunk)
                 break
-            if text.encode() != chunk:
+            if decoder.normalised:
                 break  # valid UTF-8 but not NFC: rewrite normalised
             digest.update(chunk)
             done += len(chunk)
@@ -408,35 +408,93 @@ def search_sql(fields: list[dict]) -> str:
 
 
 def write_parquet(con, source_sql: str, fields: list[dict], target: Path) -> int:
-    columns = [f"{schemas.cast_sql(f, quote_ident(f['name']))} AS {quote_ident(f['name'])}"
-               for f in fields]
-    columns.append(f"{search_sql(fields)} AS _search")
+    """Typed columns plus `_bad` (true where a present value did not fit its type), so one
+    pass both converts and validates; `_bad` never leaves the warehouse."""
+    inner, outer, bad = [], [], []
+    for index, f in enumerate(fields):
+        name = quote_ident(f["name"])
+        inner.append(f"{schemas.cast_sql(f, name)} AS {name}")
+        outer.append(name)
+        if f["type"] != "string":
+            # Each value is cast once: present-but-NULL after the cast means "did not fit".
+            inner.append(f"NOT {schemas.missing_sql(name)} AS _p{index}")
+            bad.append(f"(_p{index} AND {name} IS NULL)")
+    outer.append(f"({' OR '.join(bad)}) AS _bad" if bad else "false AS _bad")
     result = con.execute(
-        f"COPY (SELECT {', '.join(columns)} FROM {source_sql}) TO {_sql_string(str(target))} "
-        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-    ).fetchone()
-    return int(result[0]) if result else 0
+        f"COPY (SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source_sql})) "
+        f"TO {_sql_string(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
+    ).fetchall()
+    return int(result[0][0]) if result else 0
+
+
+def search_build(con, parquet: Path, fields: list[dict], target: Path) -> None:
+    """The search sidecar: each row's folded text next to its row number. Built after the
+    version is visible (as a search index is), from the typed Parquet, not the CSV."""
+    con.execute(
+        f"COPY (SELECT file_row_number AS _row, {search_sql(fields)} AS _search "
+        f"FROM read_parquet({_sql_string(str(parquet))}, file_row_number=true)) "
+        f"TO {_sql_string(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
+    )
+
+
+def _bad_count(con, parquet: Path) -> int:
+    return int(con.execute(
+        f"SELECT count(*) FROM read_parquet({_sql_string(str(parquet))}) WHERE _bad"
+    ).fetchall()[0][0])
+
+
+def _verify_utf8(source: Path, result: dict) -> None:
+    """Thread body: is the raw file UTF-8 and NFC? Its sha256 (hashlib, decode and the
+    normalisation check release the GIL or are short: DuckDB works meanwhile)."""
+    try:
+        path, encoding, text_hash = csv_normalise(source)
+        result.update(path=path, encoding=encoding, hash=text_hash)
+    except BaseException as exc:  # re-raised in the caller's thread
+        result["error"] = exc
 
 
 def prepare_table(upload: Path, filename: str, progress: Progress = _noop,
                   names: list[str] | None = None) -> Prepared:
-    """Upload → validated Parquet in the work area (not yet published)."""
+    """Upload → validated, typed Parquet in the work area (not yet published).
+
+    The common case (a UTF-8 CSV) takes two passes over the file that run at the same
+    time: Python checks UTF-8/NFC and hashes it while DuckDB converts and validates it into
+    Parquet. Anything else (legacy encodings, XLSX, JSON) is first rewritten as UTF-8.
+    """
     kind = table_format(filename) or "CSV"
     cleanup: list[Path] = []
     try:
         progress(5, _("Reading the file"))
         if upload.stat().st_size == 0:
             raise IngestError(_("The file is empty."))
+        verify: dict = {}
+        thread = None
         if kind == "XLSX":
             csv_path, encoding, text_hash = xlsx_to_csv(upload, progress)
         elif kind == "JSON":
             csv_path, encoding, text_hash = json_to_csv(upload)
         else:
-            csv_path, encoding, text_hash = csv_normalise(upload, progress)
+            with open(upload, "rb") as handle:
+                head = handle.read(256 * 1024)
+            if not head.strip():
+                raise IngestError(_("The file is empty."))
+            if encodings.detect_bytes(head) == "utf-8":
+                import threading
+
+                csv_path, encoding, text_hash = upload, "utf-8", ""
+                thread = threading.Thread(target=_verify_utf8, args=(upload, verify))
+                thread.start()
+            else:
+                csv_path, encoding, text_hash = csv_normalise(upload, progress)
         if csv_path != upload:
             cleanup.append(csv_path)
-        delimiter = _dialect(csv_path)
-        labels, rows = _sample(csv_path, delimiter)
+        try:
+            delimiter = _dialect(csv_path)
+            labels, rows = _sample(csv_path, delimiter)
+        except IngestError:
+            if thread is not None:
+                thread.join()
+            raise
         progress(30, _("Inferring the schema"))
         table_schema = schemas.infer_schema(labels, rows)
         if names is not None:
@@ -445,27 +503,62 @@ def prepare_table(upload: Path, filename: str, progress: Progress = _noop,
                 raise IngestError(_("The column names do not match the header."))
             for field_, name in zip(table_schema["fields"], names, strict=True):
                 field_["name"] = name
+        target = storage.scratch(".parquet")
+        cleanup.append(target)
         con = _connection()
         try:
-            row_count = validate(con, csv_path, delimiter, table_schema, progress)
-            content_hash = hashlib.sha256(
-                (text_hash + json.dumps(table_schema, sort_keys=True)).encode()
-            ).hexdigest()
-            target = storage.scratch(".parquet")
-            cleanup.append(target)
-            progress(65, _("Writing the version"))
-            names = [f["name"] for f in table_schema["fields"]]
-            written = write_parquet(con, _reader(csv_path, delimiter, names, rejects=False),
-                                    table_schema["fields"], target)
+            progress(50, _("Writing the version"))
+            column_names = [f["name"] for f in table_schema["fields"]]
+            try:
+                written = write_parquet(con, _reader(csv_path, delimiter, column_names,
+                                                     rejects=True),
+                                        table_schema["fields"], target)
+            except duckdb.Error as exc:
+                written, copy_error = -1, exc
+            if thread is not None:
+                thread.join()
+                if "error" in verify:
+                    raise verify["error"]
+                if verify["path"] != upload:
+                    # Not plain UTF-8 NFC after all: convert, then write again.
+                    csv_path, encoding = verify["path"], verify["encoding"]
+                    cleanup.append(csv_path)
+                    con.close()
+                    con = _connection()
+                    written = write_parquet(con, _reader(csv_path, delimiter, column_names,
+                                                         rejects=True),
+                                            table_schema["fields"], target)
+                text_hash = verify["hash"]
+            if written < 0:
+                raise IngestError(_("The file cannot be read as a table: %(error)s")
+                                  % {"error": str(copy_error).splitlines()[0][:300]})
+            progress(80, _("Validating"))
+            row_errors, rejected = _row_errors(con, [f["title"] for f in
+                                                     table_schema["fields"]])
+            if rejected or _bad_count(con, target):
+                # Slow path, only for files with errors: find them by row and column.
+                fresh = _connection()
+                try:
+                    validate(fresh, csv_path, delimiter, table_schema, progress)
+                finally:
+                    fresh.close()
+                raise IngestError(_("Some values do not fit their columns: nothing was "
+                                    "published."), row_errors)
+            if written == 0:
+                raise IngestError(_("The table has a header but no rows."))
         finally:
             con.close()
+        content_hash = hashlib.sha256(
+            (text_hash + json.dumps(table_schema, sort_keys=True)).encode()
+        ).hexdigest()
         cleanup.remove(target)
         return Prepared(parquet=target, content_hash=content_hash, schema=table_schema,
-                        row_count=written or row_count, encoding=encoding, format=kind,
+                        row_count=written, encoding=encoding, format=kind,
                         size=upload.stat().st_size)
     finally:
         for path in cleanup:
-            path.unlink(missing_ok=True)
+            if path != upload:
+                path.unlink(missing_ok=True)
 
 
 def rows_to_csv(columns: list[tuple[str, str]], rows) -> Path:

@@ -56,11 +56,12 @@ def infer_field(name: str, label: str, sample: list[str]) -> dict:
     field = {"name": name, "title": label, "type": "string"}
     if not values:
         return field
-    fitting = [v for v in values if _PLAIN_NUM.match(v) or _VI_NUM.match(v) or _VI_INT.match(v)
-               or _DMY.match(v) or _ISO.match(v)]
+    fits = {v: bool(_PLAIN_NUM.match(v) or _VI_NUM.match(v) or _VI_INT.match(v)
+                    or _DMY.match(v) or _ISO.match(v)) for v in set(values)}
+    fitting = [v for v in values if fits[v]]
     if len(fitting) < 2 or len(fitting) < FIT * len(values):
         return field
-    values = fitting
+    values = list(dict.fromkeys(fitting))  # distinct: the checks below are per value
     if any(_LEADING_ZERO.match(v) and _PLAIN_INT.match(v) for v in values):
         return field
     if all(_PLAIN_INT.match(v) for v in values):
@@ -95,7 +96,7 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _missing_sql(column: str) -> str:
+def missing_sql(column: str) -> str:
     values = ", ".join("'" + v.replace("'", "''") + "'" for v in MISSING_VALUES)
     return f"(trim({column}) IN ({values}) OR {column} IS NULL)"
 
@@ -116,14 +117,14 @@ def cast_sql(field: dict, column: str) -> str:
         typed = f"TRY_CAST(try_strptime({value}, '%d/%m/%Y') AS DATE)"
     else:
         typed = f"TRY_CAST({value} AS DATE)"
-    return f"CASE WHEN {_missing_sql(column)} THEN NULL ELSE {typed} END"
+    return f"CASE WHEN {missing_sql(column)} THEN NULL ELSE {typed} END"
 
 
 def invalid_sql(field: dict, column: str) -> str | None:
     """DuckDB condition true where a present value does not fit the field's type."""
     if field["type"] == "string":
         return None
-    return f"(NOT {_missing_sql(column)} AND ({cast_sql(field, column)}) IS NULL)"
+    return f"(NOT {missing_sql(column)} AND ({cast_sql(field, column)}) IS NULL)"
 
 
 TYPE_LABELS = {"integer": "số nguyên", "number": "số", "date": "ngày", "string": "văn bản"}
