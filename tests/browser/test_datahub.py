@@ -5,6 +5,8 @@ the corrected file and gets it published; a visitor then finds the dataset by se
 without diacritics and downloads it as CSV.
 """
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -84,7 +86,7 @@ def test_publish_with_errors_fix_and_a_visitor_finds_and_downloads(browser, live
         page.get_by_test_id("download-csv").click()
     download = download_info.value
     assert download.suggested_filename == "tram-y-te-phuong-xa-v1.csv"
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     assert text.splitlines()[0] == "Tên trạm,Phường xã,Số bác sĩ,Ngày khai trương"
     assert "Trạm Y tế xã Kiến Thụy,Xã Kiến Thụy,2,01/07/2025" in text
     assert len(text.splitlines()) == len(GOOD) + 1
