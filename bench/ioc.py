@@ -12,7 +12,8 @@ source is never modified). Without that database, a fresh one is seeded with
 On the copy: migrate, feedback demo reports up to --feedback-reports (the feedback app's own
 seeder at the scale that gives them), the IOC's reference and demo data, then ONE timed
 refresh of the live indicators (`actions.indicators_refresh`: what the periodic task costs at
-this size), VACUUM ANALYZE, `civicport serve` (granian, 2 workers) and wrk on the wall screen,
+this size), VACUUM ANALYZE, each page once in-process with its cache emptied (the cost of
+the first request after a data change), `civicport serve` (granian, 2 workers) and wrk on the wall screen,
 its polled part, the JSON wall, each drill-down (the busiest agency, the 114-ward grid, the
 month table) and the public page, as the demo IOC viewer (a real login). The pages read the
 stored indicator values only, so their cost does not grow with the number of dossiers.
@@ -121,6 +122,32 @@ def refresh_timing() -> dict:
             "missing_sources": result["missing"], "failed_sources": result["failed"]}
 
 
+def cold_timings(paths: dict, repeat: int = 5) -> dict:
+    """Each page rendered in this process with the fragment cache emptied first: what the
+    first request after a data change costs (median of `repeat`, milliseconds)."""
+    import statistics
+
+    from django.core.cache import cache
+    from django.test import Client
+
+    from civicport.core.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username="ioc"))
+    timings = {}
+    for label, path in paths.items():
+        samples = []
+        for _n in range(repeat):
+            cache.clear()
+            began = time.perf_counter()
+            status = client.get(path).status_code
+            samples.append((time.perf_counter() - began) * 1000)
+            if status != 200:
+                raise BenchError(f"in-process GET {path}: HTTP {status}")
+        timings[label] = round(statistics.median(samples), 1)
+    return timings
+
+
 def database_facts() -> dict:
     counts = {name: psbench._sql(f"SELECT count(*) FROM {table}")[0][0] for name, table in (
         ("dossiers", "publicservices_dossier"), ("feedback_reports", "feedback_report"),
@@ -195,6 +222,8 @@ def main(argv=None) -> int:
             "public": "/dieu-hanh/",
         }
         headers = {"Cookie": cookie}
+        cold = cold_timings(paths)
+        log(f"cold (uncached) render, ms: {cold}")
         measurements = {}
         for label, path in paths.items():
             psbench.expect_status(server.port, path, headers)
@@ -227,6 +256,7 @@ def main(argv=None) -> int:
         "note": "server, PostgreSQL and wrk share the machine's CPUs over loopback; other "
                 "engineers' tests ran on the same machine",
         "duration_s": args.duration,
+        "cold_render_ms": cold,
         "measurements": measurements,
     }
     report["targets"] = {

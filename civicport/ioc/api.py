@@ -17,7 +17,7 @@ from ninja import Router, Schema, Status
 from civicport.core.access import sees_everything
 from civicport.core.api import ApiError
 from civicport.core.api_auth import REQUIRED, auth_methods
-from civicport.ioc import access, actions, queries
+from civicport.ioc import access, actions, fragments, queries
 from civicport.ioc.errors import IocError
 from civicport.ioc.models import DtiAssessment, Indicator, IndicatorValue, ReportTemplate
 from civicport.ioc.periods import period_of, period_parse, today
@@ -151,10 +151,16 @@ def agency_overview(request, code: str, period: str | None = None):
     parsed = period_parse(period) if period else period_of("month", today())
     if parsed is None:
         raise ApiError(422, "invalid_period", _("Unknown period “%(key)s”.") % {"key": period})
-    data = queries.agency_overview(user=request.user, agency=agency, period=parsed)
+    # Access was checked above; the figures are the same for everyone who may see them.
+    return fragments.cached_data("agency", (agency.pk, parsed.key),
+                                 lambda: _agency_json(request.user, agency, parsed))
+
+
+def _agency_json(user, agency, period) -> dict:
+    data = queries.agency_overview(user=user, agency=agency, period=period)
     plan = data["plan"]["total"] if data["plan"] else {"tasks": 0, "overdue": 0}
     return {
-        "agency": agency.code, "name": agency.name, "period": parsed.key,
+        "agency": agency.code, "name": agency.name, "period": period.key,
         "values": [{"indicator": v["indicator"].code, "period": v["row"].period_key,
                     "scope": v["row"].scope, "value": v["value"], "origin": v["row"].origin,
                     "as_of": v["row"].as_of.isoformat(), "version": v["row"].version}
@@ -170,6 +176,10 @@ def wall(request):
     if not sees_everything(request.user):
         raise ApiError(403, "forbidden", _("Only IOC viewers and city administrators see the "
                                            "whole city."))
+    return fragments.cached_data("wall", (), _wall_json)
+
+
+def _wall_json() -> dict:
     data = queries.wall()
     return {
         "as_of": data["as_of"].isoformat() if data["as_of"] else None,

@@ -33,3 +33,13 @@ def fragment(name: str, params: tuple, template: str, build: Callable[[], dict],
         html = render_to_string(template, build(), request=request)
         cache.set(key, html, TTL_SECONDS)
     return mark_safe(html)  # our own template's output
+
+
+def cached_data(name: str, params: tuple, build: Callable[[], dict]) -> dict:
+    """`build()` cached like a fragment (for the JSON API's chart data)."""
+    key = f"ioc:data:{name}:{get_language()}:{data_version()}:" + ":".join(map(str, params))
+    data = cache.get(key)
+    if data is None:
+        data = build()
+        cache.set(key, data, TTL_SECONDS)
+    return data

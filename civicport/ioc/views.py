@@ -41,11 +41,8 @@ def _period(request, default_kind: str = "month"):
 
 
 def public_page(request):
-    data = queries.public_overview()
-    return render(request, "ioc/public.html", {
-        **data, "is_officer": access.is_officer(request.user),
-        "sees_everything": sees_everything(request.user),
-    })
+    body = fragments.fragment("public", (), "ioc/_public_body.html", queries.public_overview)
+    return render(request, "ioc/public.html", {"body": body})
 
 
 def _wall_fragment():
