@@ -32,6 +32,7 @@ Errors are `HoursError` with the 0-based character `position` and a message nami
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -381,8 +382,22 @@ def _parse_cached(text: str) -> Schedule:
 # --- holidays and evaluation -------------------------------------------------------------
 
 
+HOLIDAY_TTL_SECONDS = 60.0  # as long as core.calendar trusts its DayOff/MakeupWorkday copy
+_holiday_cache: dict[int, tuple[float, frozenset[date]]] = {}
+
+
 def holiday_dates(year: int) -> frozenset[date]:
-    return frozenset(h.date for h in non_working_days(year))
+    """Public holidays of `year` as a set: "open at" asks this for every seasonal venue."""
+    now = time.monotonic()
+    cached = _holiday_cache.get(year)
+    if cached is None or now - cached[0] > HOLIDAY_TTL_SECONDS:
+        cached = (now, frozenset(h.date for h in non_working_days(year)))
+        _holiday_cache[year] = cached
+    return cached[1]
+
+
+def holiday_cache_clear() -> None:
+    _holiday_cache.clear()
 
 
 def is_public_holiday(day: date) -> bool:
@@ -423,7 +438,7 @@ def weekly_intervals(schedule: Schedule) -> list[tuple[int, bool, int, int]]:
 # --- plain Vietnamese description -------------------------------------------------------
 
 
-def _day_names() -> list[str]:
+def day_names() -> list[str]:
     # Own context: Django's catalogue says "Thứ 2"; a rendering for people says "Thứ Hai".
     return [pgettext("opening hours", "Monday"), pgettext("opening hours", "Tuesday"),
             pgettext("opening hours", "Wednesday"), pgettext("opening hours", "Thursday"),
@@ -438,7 +453,7 @@ def _hhmm(minutes: int) -> str:
 
 
 def _describe_days(rule: Rule) -> str:
-    names = _day_names()
+    names = day_names()
     parts = []
     if len(rule.weekdays) == 7:
         parts.append(_("every day"))

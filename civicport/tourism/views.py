@@ -331,7 +331,7 @@ def venue_edit(request, pk: int | None = None):
             status = 400
     return render(request, "tourism/venue_edit.html", {
         "form": form, "venue": venue, "photo_form": PhotoForm(),
-        "days": hours._day_names()}, status=status)
+        "days": hours.day_names()}, status=status)
 
 
 @login_required

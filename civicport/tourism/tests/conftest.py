@@ -40,8 +40,9 @@ def make_venue(staff, wards):
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Each test starts without another test's cached map version, searches or map."""
-    from civicport.tourism import mapversion, queries
+    from civicport.tourism import hours, mapversion, queries
 
+    hours.holiday_cache_clear()
     mapversion.forget()
     queries._search_cache.clear()
     queries._map_cache.clear()

@@ -87,3 +87,17 @@ def test_a_review_refreshes_the_map_rating(client, make_venue, make_user):
                                                          "p": 1}
     listed = client.get("/tourism/places").json()["items"][0]
     assert listed["rating"] == 4.0 and listed["rating_count"] == 1
+
+
+def test_review_write_through_the_api(client, make_venue, make_user):
+    venue = make_venue()
+    user = make_user()
+    ok = client.post(f"/tourism/places/{venue.pk}/reviews", json={"rating": 5, "text": "Ngon"},
+                     user=user)
+    assert ok.status_code == 200 and ok.json()["rating"] == 5
+    again = client.post(f"/tourism/places/{venue.pk}/reviews", json={"rating": 3}, user=user)
+    assert again.json()["id"] == ok.json()["id"] and again.json()["rating"] == 3
+    bad = client.post(f"/tourism/places/{venue.pk}/reviews", json={"rating": 9}, user=user)
+    assert bad.status_code == 422
+    missing = client.post("/tourism/places/999999/reviews", json={"rating": 4}, user=user)
+    assert missing.status_code == 404

@@ -164,3 +164,17 @@ def test_demo_seed_is_idempotent(wards, staff):
     venue = Venue.objects.filter(rating_count__gt=0).first()
     assert venue.rating_count == venue.reviews.count()
     assert actions.VENUE_SCOPE
+
+
+def test_moderation_queue_page(client, make_venue, make_user, staff):
+    venue = make_venue()
+    review = actions.review_submit(actor=make_user("a"), venue_id=venue.pk, rating=1,
+                                   text="Tệ")
+    actions.review_flag(actor=make_user("b"), review_id=review.pk)
+    client.force_login(staff)
+    page = client.get("/am-thuc/quan-ly/kiem-duyet/").content.decode()
+    assert "Tệ" in page and "bị báo cáo, chờ kiểm duyệt" in page
+    client.post("/am-thuc/quan-ly/kiem-duyet/", {"review": review.pk, "decision": "hide"})
+    assert Review.objects.get(pk=review.pk).status == "hidden"
+    visible = client.get(f"/am-thuc/dia-diem/{venue.pk}/").content.decode()
+    assert "Tệ" not in visible
