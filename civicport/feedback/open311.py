@@ -8,14 +8,17 @@ Datetimes are W3C with the city's offset (e.g. 2026-11-20T08:15:30+07:00).
 """
 
 import datetime
+import gzip
+import hashlib
 import json
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -216,6 +219,29 @@ def requests_view(request, fmt):
         return _create(request, fmt)
     if request.method != "GET":
         raise Open311Error(400, _("Use GET or POST."))
+    # Lists are cached per data version (any new or changed report makes a new key) and per
+    # minute (the default 90-day window moves), so repeated polls cost two index lookups.
+    key = "feedback:o311:" + hashlib.sha1("|".join((
+        fmt, request.GET.urlencode(), queries.data_version(),
+        timezone.now().strftime("%Y%m%d%H%M"), translation.get_language() or "",
+    )).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        response = _list(request, fmt)
+        cached = (response.status_code, response.content, gzip.compress(response.content, 6),
+                  response["Content-Type"])
+        cache.set(key, cached, 120)
+    status, body, zipped, content_type = cached
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(zipped, status=status, content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(body, status=status, content_type=content_type)
+    response["Vary"] = "Accept-Encoding"
+    return response
+
+
+def _list(request, fmt):
     ids_param = _param(request, "service_request_id")
     page_size = _positive(_param(request, "page_size"), "page_size", DEFAULT_LIMIT, DEFAULT_LIMIT)
     page = _positive(_param(request, "page"), "page", 1, 100_000)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -263,11 +263,15 @@ def map_points(*, category: str = "", include_closed_days: int = 0) -> list[list
     ]
 
 
-def map_version() -> str:
-    """Changes whenever a report is created or changes status (the map's ETag)."""
-    latest = Report.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
-    count = Report.objects.count() if latest else 0
-    return f"{count}-{latest.timestamp() if latest else 0}"
+def data_version() -> str:
+    """Changes whenever a report is created or changes (every change sets updated_at): the
+    key of cached public data (map, Open311 lists). Two index-only lookups."""
+    versions = Report.objects.aggregate(last_id=Max("id"), last_change=Max("updated_at"))
+    change = versions["last_change"]
+    return f"{versions['last_id'] or 0}-{change.timestamp() if change else 0}"
+
+
+map_version = data_version
 
 
 def duplicates_near(*, category_code: str, lat: float | None, lon: float | None,

@@ -2,7 +2,9 @@
 statistics, photos."""
 
 import datetime
+import gzip
 import hashlib
+import json
 import secrets
 from collections import defaultdict
 
@@ -73,22 +75,26 @@ def map_page(request):
 
 
 def map_data(request):
-    """Open reports as compact rows, cached per data version and served with an ETag."""
+    """Open reports as compact rows. Built once per data version and kept in the cache (raw
+    and gzipped); answered with an ETag, so an unchanged map costs the browser a 304."""
     category = request.GET.get("category", "")[:40]
     version = queries.map_version()
     etag = '"' + hashlib.sha1(f"{version}:{category}".encode()).hexdigest()[:20] + '"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified()
     key = f"feedback:map:{etag}"
-    body = cache.get(key)
-    if body is None:
-        import json
-
+    bodies = cache.get(key)
+    if bodies is None:
         codes = list(queries.categories().values_list("code", flat=True))
-        body = json.dumps({"categories": codes, "points": queries.map_points(category=category)},
-                          separators=(",", ":"))
-        cache.set(key, body, 300)
-    response = HttpResponse(body, content_type="application/json")
+        raw = json.dumps({"categories": codes, "points": queries.map_points(category=category)},
+                         separators=(",", ":")).encode()
+        bodies = (raw, gzip.compress(raw, compresslevel=6))
+        cache.set(key, bodies, 600)
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(bodies[1] if zipped else bodies[0], content_type="application/json")
+    if zipped:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=30"
     return response
