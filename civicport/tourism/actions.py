@@ -131,15 +131,15 @@ def venue_refresh(venue: Venue) -> None:
     prices = [d.price for d in dishes]
     venue.price_min, venue.price_max = (min(prices), max(prices)) if prices else (0, 0)
     schedule = hours.parse(venue.opening_hours) if venue.opening_hours else None
-    venue.hours_seasonal = bool(schedule and schedule.seasonal)
+    venue.hours_seasonal = bool(schedule and schedule.date_bound)
     Venue.objects.filter(pk=venue.pk).update(
         price_min=venue.price_min, price_max=venue.price_max,
         hours_seasonal=venue.hours_seasonal)
     OpenInterval.objects.filter(venue=venue).delete()
-    if schedule and not schedule.seasonal:
+    if schedule and not schedule.date_bound:
         OpenInterval.objects.bulk_create(
-            OpenInterval(venue=venue, weekday=w, holiday=h, start=s, end=e)
-            for w, h, s, e in hours.weekly_intervals(schedule))
+            OpenInterval(venue=venue, weekday=w, holiday=h, month=m, start=s, end=e)
+            for w, h, m, s, e in hours.weekly_intervals(schedule))
     if venue.is_published:
         dish_names = [d.name for d in dishes]
         search_index(VENUE_SCOPE, venue.pk, venue.name, venue.address, venue.ward.name,

@@ -98,8 +98,13 @@ class Schedule:
 
     @property
     def seasonal(self) -> bool:
-        """Depends on the date, not only on the weekday: cannot be precomputed weekly."""
+        """Depends on the month or date, not only on the weekday."""
         return any(rule.months for rule in self.rules)
+
+    @property
+    def date_bound(self) -> bool:
+        """Has day-level date ranges (Dec 24-Jan 02): cannot go into the interval table."""
+        return any((d1, d2) != (1, 31) for rule in self.rules for _m1, d1, _m2, d2 in rule.months)
 
     @property
     def uses_holidays(self) -> bool:
@@ -423,15 +428,20 @@ def is_open_at(schedule: Schedule, moment: datetime) -> bool:
     return False
 
 
-def weekly_intervals(schedule: Schedule) -> list[tuple[int, bool, int, int]]:
-    """(weekday, is_holiday, start, end) for every open interval of an ordinary week and of a
-    week whose every day is a holiday: the rows of the indexed "open at" table. Only for
-    schedules that are not seasonal (those are evaluated one by one)."""
+def weekly_intervals(schedule: Schedule) -> list[tuple[int, bool, int, int, int]]:
+    """(weekday, is_holiday, month, start, end) for every open interval of an ordinary week and
+    of a week whose every day is a holiday: the rows of the indexed "open at" table. Month 0
+    means every month; whole-month rules get rows per month 1-12. Not for `date_bound`
+    schedules (those are evaluated one by one)."""
+    if schedule.date_bound:
+        raise ValueError("day-level date ranges cannot be stored as weekly intervals")
+    months = [(m, date(2001, m, 15)) for m in range(1, 13)] if schedule.seasonal else [(0, None)]
     rows = []
-    for weekday in range(7):
-        for holiday in (False, True):
-            for start, end in schedule.day_intervals(weekday, holiday):
-                rows.append((weekday, holiday, start, end))
+    for month, sample in months:
+        for weekday in range(7):
+            for holiday in (False, True):
+                for start, end in schedule.day_intervals(weekday, holiday, sample):
+                    rows.append((weekday, holiday, month, start, end))
     return rows
 
 

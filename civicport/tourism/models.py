@@ -18,7 +18,8 @@ class Venue(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     opening_hours = models.CharField(_("opening hours"), max_length=500, blank=True)
-    # Hours with month or date ranges cannot go into the weekly table (see hours.py).
+    # Hours with day-level date ranges (Dec 24-Jan 02) cannot go into the interval table and
+    # are evaluated one by one (hours.py); whole-month rules (May-Sep) can.
     hours_seasonal = models.BooleanField(default=False, editable=False)
     price_min = models.PositiveIntegerField(_("lowest price (VND)"), default=0)
     price_max = models.PositiveIntegerField(_("highest price (VND)"), default=0)
@@ -79,16 +80,18 @@ class Dish(models.Model):
 class OpenInterval(models.Model):
     """One open interval of a venue's ordinary week (holiday=False) or of a week whose days
     are all public holidays (holiday=True), in minutes from the start of `weekday`; `end`
-    may pass 1440 (after midnight). "Open at" is then one indexed query (queries.py)."""
+    may pass 1440 (after midnight); `month` 0 = every month, 1-12 for whole-month rules.
+    "Open at" is then one indexed query (queries.py)."""
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="intervals")
     weekday = models.PositiveSmallIntegerField()
     holiday = models.BooleanField()
+    month = models.PositiveSmallIntegerField(default=0)
     start = models.PositiveSmallIntegerField()
     end = models.PositiveSmallIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["holiday", "weekday", "start", "end"],
+        indexes = [models.Index(fields=["holiday", "weekday", "month", "start", "end"],
                                 name="tourism_interval_at")]
 
     def __str__(self):

@@ -4,7 +4,8 @@
 ordinary week and "all-holidays" week are stored as minute intervals per weekday, so a
 moment becomes two range conditions — the intervals that started today (holiday flag of
 today) and those that started yesterday and run past midnight (holiday flag of yesterday).
-Only the few seasonal venues (month or date ranges) are evaluated one by one in Python.
+Whole-month rules (May-Sep) get rows per month; only the few venues with day-level date
+ranges (Dec 24-Jan 02) are evaluated one by one in Python.
 """
 
 import gzip
@@ -58,9 +59,10 @@ def open_at_ids(moment: datetime) -> QuerySet | list:
     yesterday = today - timedelta(days=1)
     minute = here.hour * 60 + here.minute
     condition = Q(holiday=hours.is_public_holiday(today), weekday=today.weekday(),
-                  start__lte=minute, end__gt=minute) | Q(
+                  month__in=(0, today.month), start__lte=minute, end__gt=minute) | Q(
         holiday=hours.is_public_holiday(yesterday), weekday=yesterday.weekday(),
-        start__lte=minute + hours.DAY, end__gt=minute + hours.DAY)
+        month__in=(0, yesterday.month), start__lte=minute + hours.DAY,
+        end__gt=minute + hours.DAY)
     return OpenInterval.objects.filter(condition).values("venue_id")
 
 
@@ -93,8 +95,9 @@ def place_search(filters: PlaceFilters) -> QuerySet:
     if filters.min_rating:
         rows = rows.filter(rating_mean__gte=filters.min_rating)
     if filters.open_at is not None:
-        rows = rows.filter(Q(pk__in=open_at_ids(filters.open_at))
-                           | Q(pk__in=_seasonal_open_ids(filters.open_at)))
+        date_bound = _seasonal_open_ids(filters.open_at)
+        condition = Q(pk__in=open_at_ids(filters.open_at))
+        rows = rows.filter(condition | Q(pk__in=date_bound) if date_bound else condition)
     return rows.select_related("ward").order_by("-rating_mean", "-rating_count", "name", "id")
 
 

@@ -157,7 +157,7 @@ def _venues(start: int, count: int) -> int:
         Venue(name=s["name"], address=s["address"], ward=s["ward"], lat=s["lat"], lon=s["lon"],
               opening_hours=s["opening_hours"], description=note, tags=s["tags"],
               phone=s["phone"], is_demo=True,
-              hours_seasonal=hours.parse(s["opening_hours"]).seasonal,
+              hours_seasonal=hours.parse(s["opening_hours"]).date_bound,
               price_min=min(p for _n, p in s["dishes"]),
               price_max=max(p for _n, p in s["dishes"]))
         for s in specs], batch_size=2000)
@@ -166,9 +166,10 @@ def _venues(start: int, count: int) -> int:
         dishes += [Dish(venue=venue, name=name, price=price, position=i)
                    for i, (name, price) in enumerate(spec["dishes"])]
         schedule = hours.parse(spec["opening_hours"])
-        if not schedule.seasonal:
-            intervals += [OpenInterval(venue=venue, weekday=w, holiday=h, start=s, end=e)
-                          for w, h, s, e in hours.weekly_intervals(schedule)]
+        if not schedule.date_bound:
+            intervals += [OpenInterval(venue=venue, weekday=w, holiday=h, month=m, start=s,
+                                       end=e)
+                          for w, h, m, s, e in hours.weekly_intervals(schedule)]
         names = [name for name, _p in spec["dishes"]]
         words += [SearchEntry(scope=VENUE_SCOPE, object_id=venue.pk, word=w) for w in
                   index_words(venue.name, venue.address, venue.ward.name, *names, *venue.tags)]

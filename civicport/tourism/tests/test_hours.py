@@ -116,6 +116,10 @@ def test_timezone_is_hai_phong(db):
 
 def test_weekly_intervals_have_holiday_rows():
     rows = hours.weekly_intervals(parse("Mo-Fr 17:00-02:00; PH off"))
-    assert (0, False, 17 * 60, 26 * 60) in rows
+    assert (0, False, 0, 17 * 60, 26 * 60) in rows
     assert not [r for r in rows if r[1]]  # nothing open on a holiday
     assert not [r for r in rows if r[0] >= 5]
+    summer = hours.weekly_intervals(parse("May-Sep Mo-Su 09:00-23:00"))
+    assert {r[2] for r in summer} == {5, 6, 7, 8, 9}
+    with pytest.raises(ValueError):
+        hours.weekly_intervals(parse("Mo-Su 08:00-20:00; Dec 24-Jan 02 off"))

@@ -105,12 +105,14 @@ def test_open_at_filter_on_tet_and_an_ordinary_day(make_venue):
 def test_indexed_open_at_agrees_with_the_evaluator(make_venue):
     texts = ["Mo-Fr 06:00-22:00; PH off", "Mo-Su 17:00-02:00; PH off", "24/7",
              "Sa,Su 07:00-11:00,16:00-23:30", "Mo-Su 10:00-14:00; PH 09:00-23:00",
-             "Fr-Mo 20:00-03:00", "Mo-Su 08:00-20:00; We off"]
+             "Fr-Mo 20:00-03:00", "Mo-Su 08:00-20:00; We off",
+             "May-Sep Mo-Su 09:00-23:00; Oct-Apr Mo-Su 17:00-01:00; PH off",
+             "Mo-Su 08:00-20:00; Dec 24-Jan 02 off"]
     venues = [make_venue(name=f"Quán {i}", hours=t) for i, t in enumerate(texts)]
     rng = random.Random(7)
-    start = datetime(2026, 2, 1, tzinfo=HP)
-    for _ in range(120):
-        moment = start + timedelta(minutes=rng.randrange(60 * 24 * 60))
+    start = datetime(2026, 1, 1, tzinfo=HP)
+    for _ in range(200):
+        moment = start + timedelta(minutes=rng.randrange(365 * 24 * 60))
         expected = {v for v in venues if hours.is_open_at(hours.parse(v.opening_hours), moment)}
         got = set(queries.place_search(queries.PlaceFilters(open_at=moment)))
         assert got == expected, moment
