@@ -463,7 +463,10 @@ def dti_assessment_record(*, user, methodology: DtiMethodology, year: int, provi
                           source: str = "", note: str = "") -> DtiAssessment:
     """Store a province's main-indicator values (self-assessed, appraised, final; 0–1) and
     the indices computed from them under `methodology`, which is locked from now on; the
-    ranks of the year and group are recomputed."""
+    ranks of the year and group are recomputed. `user=None` is the system (seeding)."""
+    if user is not None and not access.may_edit_all(user):
+        raise IocError("forbidden", _("Only city administrators record DTI scores."),
+                       status=403)
     indicators = list(methodology.indicators.all())
     by_code = {i.code: i for i in indicators}
     unknown = set(values) - set(by_code)

@@ -158,3 +158,20 @@ DTI_HISTORY = [
     (31, "Hải Phòng", 2023, None, 8, "nguoihanoi.vn (S9)"),
     (31, "Hải Phòng", 2024, 0.7857, 3, "vietnam.vn (S8); bảng 34 tỉnh công bố 21/10/2025"),
 ]
+
+# The top five of the published 2022 table (dti.gov.vn/xep-hang-2022): the eight scored main
+# indicators (NT, TC, HT, NL, AT, CQS, KTS, XHS; smart city is not published) and the DTI.
+# Recomputing gives the published index exactly, except HCMC (0.7164 against 0.7163).
+DTI_2022_PUBLISHED = [
+    (48, "TP. Đà Nẵng", (1.0000, 0.9000, 0.8253, 0.8487, 0.7578, 0.8575, 0.7836, 0.5197),
+     0.8002, 1),
+    (79, "TP. Hồ Chí Minh", (0.8917, 0.9000, 0.8258, 0.6267, 0.5580, 0.8406, 0.7611, 0.3590),
+     0.7163, 2),
+    (22, "Quảng Ninh", (0.9581, 0.9000, 0.7648, 0.6250, 0.5382, 0.8385, 0.5904, 0.4505),
+     0.7024, 3),
+    (46, "Thừa Thiên - Huế", (0.9500, 0.9000, 0.6823, 0.6794, 0.6423, 0.8262, 0.6787, 0.3001),
+     0.6975, 4),
+    (92, "TP. Cần Thơ", (0.9000, 0.8000, 0.7233, 0.7376, 0.7226, 0.7325, 0.7556, 0.2947),
+     0.6924, 5),
+]
+DTI_2022_CODES = ("NT", "TC", "HT", "NL", "AT", "CQS", "KTS", "XHS")

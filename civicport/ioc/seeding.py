@@ -111,6 +111,26 @@ def _dti() -> int:
                 "source": source,
                 "note": "Chỉ có kết quả công bố; giá trị các chỉ số chính chưa thu thập."})
         created += new
+    created += _dti_2022(methods["922-2022"])
+    return created
+
+
+def _dti_2022(method: DtiMethodology) -> int:
+    """The published top five of 2022, stored with their final values (computed index next
+    to the published one)."""
+    from civicport.ioc.actions import dti_assessment_record
+
+    created = 0
+    for code, name, values, index, rank in catalogue.DTI_2022_PUBLISHED:
+        if DtiAssessment.objects.filter(methodology=method, year=2022, province_code=code,
+                                        group=DtiAssessment.Group.OLD).exists():
+            continue
+        dti_assessment_record(
+            user=None, methodology=method, year=2022, province_code=code, province_name=name,
+            values={c: (None, None, v) for c, v in zip(catalogue.DTI_2022_CODES, values,
+                                                        strict=True)},
+            published_index=index, published_rank=rank, source="dti.gov.vn/xep-hang-2022")
+        created += 1
     return created
 
 

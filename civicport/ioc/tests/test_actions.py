@@ -35,10 +35,10 @@ def _values(numbers):
 def test_dti_2022_computed_stored_ranked(reference, city_admin):
     method = DtiMethodology.objects.get(code="922-2022")
     a = actions.dti_assessment_record(
-        user=city_admin, methodology=method, year=2022, province_code=48,
+        user=city_admin, methodology=method, year=2021, province_code=48,
         province_name="Đà Nẵng", values=_values([0.9, 0.8, 0.7, 0.6, 0.5, 0.1, 0.75, 0.6, 0.4]))
     b = actions.dti_assessment_record(
-        user=city_admin, methodology=method, year=2022, province_code=31,
+        user=city_admin, methodology=method, year=2021, province_code=31,
         province_name="Hải Phòng", values=_values([0.7] * 9))
     assert a.final_index == 0.65 and b.final_index == 0.7
     a.refresh_from_db()
@@ -398,3 +398,27 @@ def test_city_figure_of_a_field_every_agency_reports(reference, department, othe
     city = IndicatorValue.objects.get(indicator__code="CQS-05", period_key=period.key,
                                       scope="city")
     assert city.value == pytest.approx(85.0)  # a rate: the mean of the agencies
+
+
+def test_published_2022_table_recomputes_to_the_published_index(reference):
+    """Acceptance check 1 of the reference notes: the seeded 2022 rows of dti.gov.vn."""
+    rows = {a.province_code: a for a in DtiAssessment.objects.filter(
+        year=2022, methodology__code="922-2022", final_index__isnull=False)}
+    assert rows[48].final_index == pytest.approx(0.8002, abs=1e-4)  # Đà Nẵng
+    assert rows[22].final_index == pytest.approx(0.7024, abs=1e-4)  # Quảng Ninh
+    assert rows[46].final_index == pytest.approx(0.6975, abs=1e-4)  # Huế
+    assert rows[92].final_index == pytest.approx(0.6924, abs=1e-4)  # Cần Thơ
+    assert rows[79].final_index == pytest.approx(0.7164, abs=1e-4)  # HCMC (published 0.7163)
+    assert [rows[c].rank for c in (48, 79, 22, 46, 92)] == [1, 2, 3, 4, 5]
+    # Hải Phòng's published 14th place (no values collected) is kept as published.
+    hp = DtiAssessment.objects.get(year=2022, province_code=31)
+    assert hp.published_rank == 14 and hp.final_index is None
+
+
+def test_only_city_admins_record_dti(reference, dept_officer):
+    method = DtiMethodology.objects.get(code="922-2022")
+    with pytest.raises(IocError) as exc:
+        actions.dti_assessment_record(user=dept_officer, methodology=method, year=2023,
+                                      province_code=31, province_name="Hải Phòng",
+                                      values=_values([0.5] * 9))
+    assert exc.value.status == 403
