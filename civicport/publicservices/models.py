@@ -149,7 +149,9 @@ class Dossier(models.Model):
     """An application for a procedure, from draft to returned result."""
 
     code = models.CharField(_("dossier code"), max_length=60, unique=True, null=True, blank=True)
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("procedure")
+    )
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="dossiers",
         verbose_name=_("receiving agency"),
@@ -160,7 +162,7 @@ class Dossier(models.Model):
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="dossiers",
+        related_name="dossiers", verbose_name=_("applicant account"),
     )
     applicant_name = models.CharField(_("applicant"), max_length=200)
     applicant_id_number = models.CharField(_("citizen ID"), max_length=12, blank=True)
@@ -168,45 +170,49 @@ class Dossier(models.Model):
     applicant_email = models.EmailField(_("e-mail"), blank=True)
     applicant_address = models.CharField(_("address"), max_length=500, blank=True)
     applicant_ward = models.ForeignKey(
-        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Ward, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("ward"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=DossierStatus.choices, default=DossierStatus.DRAFT
     )
-    form_data = models.JSONField(default=dict, blank=True)
+    form_data = models.JSONField(_("form answers"), default=dict, blank=True)
 
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True, db_index=True)
     due_at = models.DateTimeField(_("appointment"), null=True, blank=True)
-    original_due_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    returned_at = models.DateTimeField(null=True, blank=True)
+    original_due_at = models.DateTimeField(_("original appointment"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     # Supplement requests stop the clock: count them and remember when the pause began.
-    supplement_count = models.PositiveSmallIntegerField(default=0)
-    paused_at = models.DateTimeField(null=True, blank=True)
+    supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
 
     current_step = models.ForeignKey(
-        ProcedureStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ProcedureStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("current step"),
     )
-    step_due_at = models.DateTimeField(null=True, blank=True)
+    step_due_at = models.DateTimeField(_("step deadline"), null=True, blank=True)
 
-    fee_amount = models.PositiveBigIntegerField(default=0)
-    fee_paid_at = models.DateTimeField(null=True, blank=True)
-    paid_online = models.BooleanField(default=False)
+    fee_amount = models.PositiveBigIntegerField(_("fee (VND)"), default=0)
+    fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True)
+    paid_online = models.BooleanField(_("paid online"), default=False)
     result_delivery = models.CharField(
-        max_length=10, choices=ResultDelivery.choices, default=ResultDelivery.ONLINE
+        _("result delivery"), max_length=10, choices=ResultDelivery.choices, default=ResultDelivery.ONLINE
     )
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    rating_comment = models.TextField(blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
 
     # Optimistic locking: every change bumps it; a stale form gets a conflict.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     # Idempotency key of the submit request: a retried submit finds the same dossier.
-    submit_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    is_demo = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    submit_key = models.CharField(
+        _("submission key"), max_length=64, unique=True, null=True, blank=True
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("dossier")
