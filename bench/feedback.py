@@ -118,6 +118,9 @@ def run(args) -> dict:
         seed_s = round(time.monotonic() - seed_started, 1)
         log(next((ln for ln in out.splitlines() if ln.startswith("SEEDED")), out[-300:]))
         _psql(server, "VACUUM ANALYZE")
+        # The stored model, as in production (`feedback_train` after deploy); otherwise each
+        # server process would train one at its first report.
+        log(server.manage("feedback_train", "--labelled-only").strip())
         rows = _count(server)
         now = datetime.now(UTC)
         filtered = ("/open311/v2/requests.json?service_code=chieu-sang,rac-thai&status=open"

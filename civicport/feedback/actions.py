@@ -213,15 +213,17 @@ def report_create(*, intake: Intake, user=None, address: str | None = None,
         email = email or reporter.email
     now = timezone.now()
     urgency = category.default_urgency
+    agency = route(category, ward)
+    suggested_agency = agency if suggested == category else route(suggested, ward)
     with transaction.atomic():
         if rate_limited:
             intake_rate_check(address=address, user=None if on_behalf else user)
         report = Report.objects.create(
             category=category, description=description, description_folded=fold(description),
             attributes=attributes, lat=lat, lon=lon, address=nfc(intake.address.strip())[:300],
-            ward=ward, agency=route(category, ward), urgency=urgency, channel=intake.channel,
+            ward=ward, agency=agency, urgency=urgency, channel=intake.channel,
             reporter=reporter, reporter_name=name, reporter_phone=phone, reporter_email=email,
-            suggested_category=suggested, suggested_agency=route(suggested, ward),
+            suggested_category=suggested, suggested_agency=suggested_agency,
             suggestion_score=suggestion[1] if suggestion else None,
             created_at=now, updated_at=now, deadline=sla_deadline(urgency, now),
             token=secrets.token_hex(16), idempotency_key=key,

@@ -220,10 +220,10 @@ def requests_view(request, fmt):
     if request.method != "GET":
         raise Open311Error(400, _("Use GET or POST."))
     # Lists are cached per data version (any new or changed report makes a new key) and per
-    # minute (the default 90-day window moves), so repeated polls cost two index lookups.
+    # hour (the default 90-day window moves), so repeated polls cost two index lookups.
     key = "feedback:o311:" + hashlib.sha1("|".join((
         fmt, request.GET.urlencode(), queries.data_version(),
-        timezone.now().strftime("%Y%m%d%H%M"), translation.get_language() or "",
+        timezone.now().strftime("%Y%m%d%H"), translation.get_language() or "",
     )).encode()).hexdigest()
     cached = cache.get(key)
     if cached is None:
