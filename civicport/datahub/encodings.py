@@ -178,6 +178,7 @@ VIETNAMESE_LETTERS = frozenset(
 VIETNAMESE_LETTERS = VIETNAMESE_LETTERS | {c.upper() for c in VIETNAMESE_LETTERS}
 _TYPOGRAPHY = set("\u00a0–—“”‘’…°«»·×₫€©®§±²³½¼¾•")
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def plausibility(text: str) -> int:
@@ -187,7 +188,7 @@ def plausibility(text: str) -> int:
     for word, count in Counter(_WORD.findall(text)).items():
         if not word.isascii():
             score += count * _word_score(word)
-    odd = Counter(ch for ch in text if not ch.isascii())
+    odd = Counter(_NON_ASCII.findall(text))
     score -= 3 * sum(n for ch, n in odd.items() if not ch.isalnum() and ch not in _TYPOGRAPHY
                      and not ch.isspace())
     return score

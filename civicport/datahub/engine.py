@@ -62,7 +62,9 @@ def search_path(path: str) -> Path:
 
 
 def relation(path: str) -> str:
-    return f"read_parquet({_string(str(storage.absolute(path)))}, file_row_number=true)"
+    # `_id` is stored (1, 2, … in file order); rows come back in that order without an
+    # ORDER BY because DuckDB preserves insertion order for scans and filters.
+    return f"read_parquet({_string(str(storage.absolute(path)))})"
 
 
 def ckan_fields(schema: dict) -> list[dict]:
@@ -112,7 +114,7 @@ def _parse_sort(sort: str, names: set[str]) -> str:
         if name not in names or direction not in ("asc", "desc") or len(tokens) > 2:
             raise QueryError(_("Cannot sort by “%(sort)s”.") % {"sort": item.strip()},
                              field="sort")
-        column = "file_row_number" if name == "_id" else quote_ident(name)
+        column = quote_ident(name)
         parts.append(f"{column} {direction.upper()}")
     return ", ".join(parts)
 
@@ -139,7 +141,7 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
         if not values:
             continue
         if name == "_id":
-            column = "(file_row_number + 1)"
+            column = "_id"
             typed = [_typed_value({"type": "integer", "name": "_id"}, v) for v in values]
         else:
             column = quote_ident(name)
@@ -162,7 +164,7 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
         sidecar = search_path(path)
         if sidecar.exists():
             likes = " AND ".join("_search LIKE ?" for _ in folded)
-            where.append(f"file_row_number IN (SELECT _row FROM "
+            where.append(f"_id IN (SELECT _row FROM "
                          f"read_parquet({_string(str(sidecar))}) WHERE {likes})")
         else:
             # The search sidecar is still being built: fold on the fly (slower, same rows).
@@ -174,11 +176,11 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
         params.extend(f"%{word}%" for word in folded)
     limit = DEFAULT_LIMIT if limit is None else max(0, min(int(limit), ROWS_MAX))
     offset = max(0, int(offset or 0))
-    select = ", ".join("(file_row_number + 1) AS _id" if n == "_id" else quote_ident(n)
+    select = ", ".join(quote_ident(n)
                        for n in wanted)
     source = relation(path)
     condition = f" WHERE {' AND '.join(where)}" if where else ""
-    order = _parse_sort(sort, names) if sort else ("" if distinct else "file_row_number")
+    order = _parse_sort(sort, names) if sort else ""
     base = f"SELECT {'DISTINCT ' if distinct else ''}{select} FROM {source}{condition}"
     sql = base + (f" ORDER BY {order}" if order else "") + " LIMIT ? OFFSET ?"
     con = connection().cursor()
@@ -459,7 +461,7 @@ def export_path(*, path: str, content_hash: str, schema: dict, fmt: str) -> Path
         try:
             con.execute(
                 f"COPY (SELECT {', '.join(columns)} FROM {relation(path)} "
-                f"ORDER BY file_row_number) TO {_string(str(tmp))} ({options})"
+                f"ORDER BY _id) TO {_string(str(tmp))} ({options})"
             )
         finally:
             con.close()
@@ -493,7 +495,7 @@ def _xlsx(path: str, fields: list[dict], tmp: Path) -> None:
     try:
         cursor = con.execute(
             f"SELECT {', '.join(quote_ident(f['name']) for f in fields)} FROM {relation(path)} "
-            f"ORDER BY file_row_number LIMIT {XLSX_MAX_ROWS}"
+            f"ORDER BY _id LIMIT {XLSX_MAX_ROWS}"
         )
         while batch := cursor.fetchmany(5000):
             for row in batch:

@@ -26,7 +26,7 @@ from civicport.datahub import schema as schemas
 from civicport.datahub.schema import quote_ident
 
 CHUNK = 8 * 1024 * 1024
-SAMPLE_ROWS = 5000
+SAMPLE_ROWS = 1000  # for type inference only: every row is validated
 MAX_ERRORS = 100
 # Zip-bomb guards for XLSX: total uncompressed size and the worst compression ratio.
 XLSX_MAX_UNCOMPRESSED = 300 * 1024 * 1024
@@ -95,7 +95,7 @@ def _read_chunks(path: Path):
 def csv_normalise(source: Path, progress: Progress = _noop) -> tuple[Path, str, str]:
     """(UTF-8 NFC CSV path, encoding found, sha256 of that text). Rewrites only if needed."""
     with open(source, "rb") as handle:
-        sample = handle.read(256 * 1024)
+        sample = handle.read(64 * 1024)
     if not sample.strip():
         raise IngestError(_("The file is empty."))
     encoding = encodings.detect_bytes(sample)
@@ -420,6 +420,7 @@ def write_parquet(con, source_sql: str, fields: list[dict], target: Path) -> int
             inner.append(f"NOT {schemas.missing_sql(name)} AS _p{index}")
             bad.append(f"(_p{index} AND {name} IS NULL)")
     outer.append(f"({' OR '.join(bad)}) AS _bad" if bad else "false AS _bad")
+    outer.insert(0, "row_number() OVER () AS _id")
     result = con.execute(
         f"COPY (SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source_sql})) "
         f"TO {_sql_string(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
@@ -431,8 +432,8 @@ def search_build(con, parquet: Path, fields: list[dict], target: Path) -> None:
     """The search sidecar: each row's folded text next to its row number. Built after the
     version is visible (as a search index is), from the typed Parquet, not the CSV."""
     con.execute(
-        f"COPY (SELECT file_row_number AS _row, {search_sql(fields)} AS _search "
-        f"FROM read_parquet({_sql_string(str(parquet))}, file_row_number=true)) "
+        f"COPY (SELECT _id AS _row, {search_sql(fields)} AS _search "
+        f"FROM read_parquet({_sql_string(str(parquet))})) "
         f"TO {_sql_string(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
     )
 
@@ -475,7 +476,7 @@ def prepare_table(upload: Path, filename: str, progress: Progress = _noop,
             csv_path, encoding, text_hash = json_to_csv(upload)
         else:
             with open(upload, "rb") as handle:
-                head = handle.read(256 * 1024)
+                head = handle.read(64 * 1024)
             if not head.strip():
                 raise IngestError(_("The file is empty."))
             if encodings.detect_bytes(head) == "utf-8":
