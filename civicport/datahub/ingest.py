@@ -420,7 +420,6 @@ def write_parquet(con, source_sql: str, fields: list[dict], target: Path) -> int
             inner.append(f"NOT {schemas.missing_sql(name)} AS _p{index}")
             bad.append(f"(_p{index} AND {name} IS NULL)")
     outer.append(f"({' OR '.join(bad)}) AS _bad" if bad else "false AS _bad")
-    outer.insert(0, "row_number() OVER () AS _id")
     result = con.execute(
         f"COPY (SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {source_sql})) "
         f"TO {_sql_string(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
@@ -432,8 +431,8 @@ def search_build(con, parquet: Path, fields: list[dict], target: Path) -> None:
     """The search sidecar: each row's folded text next to its row number. Built after the
     version is visible (as a search index is), from the typed Parquet, not the CSV."""
     con.execute(
-        f"COPY (SELECT _id AS _row, {search_sql(fields)} AS _search "
-        f"FROM read_parquet({_sql_string(str(parquet))})) "
+        f"COPY (SELECT file_row_number AS _row, {search_sql(fields)} AS _search "
+        f"FROM read_parquet({_sql_string(str(parquet))}, file_row_number=true)) "
         f"TO {_sql_string(str(target))} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
     )
 
