@@ -41,6 +41,8 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("when", "price", "rating", "ward"):
+            self.fields[name].widget.attrs["class"] = "tourism-filter"
         self.fields["ward"].choices = [("", _("All wards"))] + [
             (w.pk, w.name) for w in Ward.objects.filter(venues__is_published=True).distinct()
             .order_by("name")]

@@ -55,6 +55,8 @@ def map_page(request):
     page.object_list = queries.venues_in_order(list(page.object_list))
     context = {"form": form, "page": page, "query": _without_page(request),
                "tours": queries.tours(), "is_staff": is_tourism_staff(request.user),
+               "filters_used": any(request.GET.get(k) for k in ("when", "price", "rating",
+                                                                  "ward", "dish")),
                **_map_context(request)}
     if request.htmx:
         return render(request, "tourism/_results.html", context)

@@ -9,7 +9,8 @@ from civicport.tourism.models import Review
 CITIZEN = "0900000009"  # a demo citizen who has not reviewed anything in the demo data
 
 
-def test_search_open_venue_review_and_rating_updates(page, seeded):
+def test_search_open_venue_review_and_rating_updates(page, seeded, settings):
+    settings.CIVICPORT_TILE_URL = ""  # no tile server: markers on a blank background
     page.goto("/am-thuc/")
     expect(page.get_by_test_id("tourism-map")).to_be_visible()
     page.get_by_test_id("tourism-q").fill("banh da cua")
@@ -17,7 +18,9 @@ def test_search_open_venue_review_and_rating_updates(page, seeded):
     results = page.get_by_test_id("venue-item")
     expect(results.first).to_contain_text("Bánh đa cua")
     # The map draws markers (clustered) from the GeoJSON even without tiles.
+    expect(page.locator("#tourism-map.no-tiles")).to_be_attached()
     expect(page.locator(".leaflet-marker-icon").first).to_be_attached()
+    assert page.locator(".leaflet-tile").count() == 0
 
     venue = page.get_by_test_id("venue-link").filter(has_text="Bánh đa cua Cầu Đất")
     venue.first.click()

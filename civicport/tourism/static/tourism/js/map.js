@@ -7,7 +7,7 @@
 
   function baseMap(el) {
     var centre = (el.dataset.centre || "20.86,106.68").split(",").map(Number);
-    var map = L.map(el, { scrollWheelZoom: false }).setView(centre, Number(el.dataset.zoom || 13));
+    var map = L.map(el, { scrollWheelZoom: false, maxZoom: 19 }).setView(centre, Number(el.dataset.zoom || 13));
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
     } else {
