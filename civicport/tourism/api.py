@@ -227,10 +227,12 @@ def geojson(request, filters: Query[PlaceFilterIn]):
     selected = filters.filters()
     if selected == queries.PlaceFilters():
         version, body, zipped = queries.map_geojson_both()
-        etag = f'"tourism-map-{version}"'
+        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+        # Each encoding is its own representation, so each has its own validator.
+        etag = f'"tourism-map-{version}{"-gz" if gzipped else ""}"'
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)
-        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        elif gzipped:
             response = HttpResponse(zipped, content_type="application/geo+json")
             response["Content-Encoding"] = "gzip"
         else:
