@@ -445,6 +445,29 @@ def weekly_intervals(schedule: Schedule) -> list[tuple[int, bool, int, int, int]
     return rows
 
 
+def editor_rows(text: str) -> tuple[list[dict], bool]:
+    """The editor's rows for an existing text: per weekday up to two ordinary-day sessions,
+    and whether the venue closes on public holidays. Empty rows when the text does not fit
+    the table (seasonal, more than two sessions, or invalid): the text field still holds it."""
+    blank = [{"open": False, "spans": []} for _ in range(7)]
+    try:
+        schedule = parse(text) if text and text.strip() else None
+    except HoursError:
+        schedule = None
+    if schedule is None or schedule.seasonal:
+        return blank, False
+    rows = []
+    for weekday in range(7):
+        spans = schedule.day_intervals(weekday, False)
+        if len(spans) > 2:
+            return blank, False
+        rows.append({"open": bool(spans),
+                     "spans": [(_hhmm(s), _hhmm(e)) for s, e in spans]})
+    ph_off = any(rows[w]["open"] for w in range(7)) and not any(
+        schedule.day_intervals(w, True) for w in range(7))
+    return rows, ph_off
+
+
 # --- plain Vietnamese description -------------------------------------------------------
 
 

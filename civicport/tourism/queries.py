@@ -273,3 +273,21 @@ def open_dataset_rows() -> tuple[list[str], list[list]]:
             ", ".join(venue.tags), venue.is_demo,
         ])
     return columns, rows
+
+
+def tourism_summary(moment: datetime | None = None) -> dict:
+    """Headline figures for the IOC dashboard: venues, how many are open now, reviews, the
+    mean rating and the moderation backlog."""
+    from django.db.models import Avg, Count, Sum
+
+    moment = moment or timezone.now()
+    totals = published().aggregate(venues=Count("id"), reviews=Sum("rating_count"),
+                                   rated=Count("id", filter=Q(rating_count__gt=0)),
+                                   mean=Avg("rating_mean", filter=Q(rating_count__gt=0)))
+    return {
+        "venues": totals["venues"],
+        "open_now": place_search(PlaceFilters(open_at=moment)).count(),
+        "reviews": totals["reviews"] or 0,
+        "mean_rating": round(totals["mean"] or 0, 2),
+        "awaiting_moderation": Review.objects.filter(status=ReviewStatus.FLAGGED).count(),
+    }

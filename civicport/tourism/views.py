@@ -331,9 +331,16 @@ def venue_edit(request, pk: int | None = None):
                 return redirect("tourism:venue_edit", pk=venue.pk)
         else:
             status = 400
+    rows, ph_off = hours.editor_rows(form["opening_hours"].value() or "")
+    days = [{"name": name, "index": i, "open": row["open"],
+             "from1": row["spans"][0][0] if row["spans"] else "",
+             "to1": row["spans"][0][1] if row["spans"] else "",
+             "from2": row["spans"][1][0] if len(row["spans"]) > 1 else "",
+             "to2": row["spans"][1][1] if len(row["spans"]) > 1 else ""}
+            for i, (name, row) in enumerate(zip(hours.day_names(), rows, strict=True))]
     return render(request, "tourism/venue_edit.html", {
-        "form": form, "venue": venue, "photo_form": PhotoForm(),
-        "days": hours.day_names()}, status=status)
+        "form": form, "venue": venue, "photo_form": PhotoForm(), "days": days,
+        "ph_off": ph_off}, status=status)
 
 
 @login_required

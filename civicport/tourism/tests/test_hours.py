@@ -123,3 +123,13 @@ def test_weekly_intervals_have_holiday_rows():
     assert {r[2] for r in summer} == {5, 6, 7, 8, 9}
     with pytest.raises(ValueError):
         hours.weekly_intervals(parse("Mo-Su 08:00-20:00; Dec 24-Jan 02 off"))
+
+
+def test_editor_rows_from_text(db):
+    rows, ph_off = hours.editor_rows("Mo-Fr 06:00-10:00,16:00-22:00; Sa 07:00-02:00; PH off")
+    assert rows[0] == {"open": True, "spans": [("06:00", "10:00"), ("16:00", "22:00")]}
+    assert rows[5] == {"open": True, "spans": [("07:00", "02:00")]}
+    assert rows[6] == {"open": False, "spans": []} and ph_off is True
+    assert hours.editor_rows("Mo-Su 08:00-09:00")[1] is False
+    assert hours.editor_rows("May-Sep 09:00-10:00")[0][0]["open"] is False
+    assert hours.editor_rows("Mo-Fr 8")[0][0]["open"] is False

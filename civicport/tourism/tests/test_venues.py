@@ -116,3 +116,12 @@ def test_indexed_open_at_agrees_with_the_evaluator(make_venue):
         expected = {v for v in venues if hours.is_open_at(hours.parse(v.opening_hours), moment)}
         got = set(queries.place_search(queries.PlaceFilters(open_at=moment)))
         assert got == expected, moment
+
+
+def test_summary_for_the_ioc(make_venue, make_user):
+    venue = make_venue()
+    make_venue(name="Quán đêm", hours="Mo-Su 17:00-02:00")
+    actions.review_submit(actor=make_user(), venue_id=venue.pk, rating=4)
+    summary = queries.tourism_summary(datetime(2026, 2, 10, 12, tzinfo=HP))
+    assert summary == {"venues": 2, "open_now": 1, "reviews": 1, "mean_rating": 4.0,
+                       "awaiting_moderation": 0}
