@@ -230,7 +230,7 @@ def requests_view(request, fmt):
         response = _list(request, fmt)
         cached = (response.status_code, response.content, gzip.compress(response.content, 6),
                   response["Content-Type"])
-        cache.set(key, cached, 120)
+        cache.set(key, cached, 3600)
     status, body, zipped, content_type = cached
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         response = HttpResponse(zipped, status=status, content_type=content_type)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -59,6 +59,17 @@ _COUNTS = {
     "rated": Count("id", filter=Q(rating__isnull=False)),
     "satisfied": Count("id", filter=Q(rating__gte=4)),
 }
+# Additive figures, so groups can be summed: means are rebuilt from sums and counts.
+_SUMS = {
+    "total": Count("id"),
+    "answered": Count("id", filter=_ANSWERED),
+    "answered_on_time": Count("id", filter=Q(answered_on_time=True)),
+    "rating_sum": Sum("rating"),
+    "rated": Count("id", filter=Q(rating__isnull=False)),
+    "satisfied": Count("id", filter=Q(rating__gte=4)),
+    "hours_sum": Sum("hours_to_answer"),
+    "hours_count": Count("hours_to_answer"),
+}
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -73,6 +84,12 @@ def _scoped(start, end, agency_ids) -> QuerySet:
     return reports
 
 
+def _add(into: dict, group: dict) -> dict:
+    for key in _SUMS:
+        into[key] = into.get(key, 0) + (group[key] or 0)
+    return into
+
+
 def feedback_summary(*, start: datetime.date, end: datetime.date,
                      agency_ids: Iterable[int] | None = None) -> dict:
     """Reports received in [start, end] (local dates, inclusive), optionally of some agencies.
@@ -80,48 +97,60 @@ def feedback_summary(*, start: datetime.date, end: datetime.date,
     Keys: total, answered, answered_on_time, on_time_rate (0..1 or None), mean_hours_to_answer,
     satisfaction (mean rating 1–5 or None), satisfaction_rate (share of ratings ≥ 4),
     overdue_open (open reports past their deadline now), by_agency, by_ward, by_month.
+
+    One scan: the database groups the period's reports by (month, agency, ward) with additive
+    sums; the totals and the three breakdowns are folded from those few thousand groups.
     """
     if agency_ids is not None:
         agency_ids = list(agency_ids)
-    reports = _scoped(start, end, agency_ids)
-    totals = reports.aggregate(**_COUNTS, mean_hours=Avg("hours_to_answer"))
+    tz = ZoneInfo(settings.TIME_ZONE)
+    groups = (
+        _scoped(start, end, agency_ids)
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month", "agency_id", "ward_id")
+        .annotate(**_SUMS)
+        .order_by()
+    )
+    totals: dict = {}
+    by_agency: dict = {}
+    by_ward: dict = {}
+    by_month: dict = {}
+    for group in groups:
+        _add(totals, group)
+        _add(by_agency.setdefault(group["agency_id"], {}), group)
+        if group["ward_id"] is not None:
+            _add(by_ward.setdefault(group["ward_id"], {}), group)
+        _add(by_month.setdefault(_month_label(group["month"]), {}), group)
     overdue = Report.objects.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.now())
     if agency_ids is not None:
         overdue = overdue.filter(agency_id__in=agency_ids)
-    by_agency_rows = reports.values("agency_id").annotate(**_COUNTS).order_by("-total")
-    names = dict(Agency.objects.filter(
-        pk__in=[r["agency_id"] for r in by_agency_rows if r["agency_id"]]
-    ).values_list("pk", "name"))
-    by_ward_rows = reports.exclude(ward__isnull=True).values("ward_id").annotate(
-        **_COUNTS).order_by("-total")
-    ward_names = dict(Ward.objects.filter(
-        pk__in=[r["ward_id"] for r in by_ward_rows]).values_list("pk", "name"))
-    tz = ZoneInfo(settings.TIME_ZONE)
-    by_month_rows = reports.annotate(month=TruncMonth("created_at", tzinfo=tz)).values(
-        "month").annotate(**_COUNTS).order_by("month")
+    names = dict(Agency.objects.filter(pk__in=[k for k in by_agency if k]).values_list(
+        "pk", "name"))
+    ward_names = dict(Ward.objects.filter(pk__in=list(by_ward)).values_list("pk", "name"))
+    total = totals.get("total", 0)
     return {
-        "total": totals["total"],
-        "answered": totals["answered"],
-        "answered_on_time": totals["answered_on_time"],
-        "on_time_rate": _rate(totals["answered_on_time"], totals["answered"]),
-        "mean_hours_to_answer": totals["mean_hours"],
-        "satisfaction": totals["satisfaction"],
-        "satisfaction_rate": _rate(totals["satisfied"], totals["rated"]),
+        "total": total,
+        "answered": totals.get("answered", 0),
+        "answered_on_time": totals.get("answered_on_time", 0),
+        "on_time_rate": _rate(totals.get("answered_on_time", 0), totals.get("answered", 0)),
+        "mean_hours_to_answer": _rate(totals.get("hours_sum", 0), totals.get("hours_count", 0)),
+        "satisfaction": _rate(totals.get("rating_sum", 0), totals.get("rated", 0)),
+        "satisfaction_rate": _rate(totals.get("satisfied", 0), totals.get("rated", 0)),
         "overdue_open": overdue.count(),
-        "by_agency": [{
-            "agency_id": r["agency_id"], "agency_name": names.get(r["agency_id"], ""),
+        "by_agency": sorted(({
+            "agency_id": agency_id, "agency_name": names.get(agency_id, ""),
             "total": r["total"], "answered": r["answered"],
             "on_time_rate": _rate(r["answered_on_time"], r["answered"]),
-            "satisfaction": r["satisfaction"],
-        } for r in by_agency_rows],
-        "by_ward": [{
-            "ward_code": r["ward_id"], "ward_name": ward_names.get(r["ward_id"], ""),
+            "satisfaction": _rate(r["rating_sum"], r["rated"]),
+        } for agency_id, r in by_agency.items()), key=lambda r: (-r["total"], r["agency_name"])),
+        "by_ward": sorted(({
+            "ward_code": ward_code, "ward_name": ward_names.get(ward_code, ""),
             "total": r["total"], "on_time_rate": _rate(r["answered_on_time"], r["answered"]),
-        } for r in by_ward_rows],
+        } for ward_code, r in by_ward.items()), key=lambda r: (-r["total"], r["ward_name"])),
         "by_month": [{
-            "month": _month_label(r["month"]), "total": r["total"], "answered": r["answered"],
+            "month": month, "total": r["total"], "answered": r["answered"],
             "on_time_rate": _rate(r["answered_on_time"], r["answered"]),
-        } for r in by_month_rows],
+        } for month, r in sorted(by_month.items())],
     }
 
 
