@@ -84,3 +84,37 @@ def test_owner_replies_others_cannot(venue, make_user):
         actions.review_reply(actor=stranger, review_id=review.pk, text="Cảm ơn")
     actions.review_reply(actor=owner, review_id=review.pk, text="Cảm ơn quý khách!")
     assert Review.objects.get(pk=review.pk).reply == "Cảm ơn quý khách!"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reviews_keep_the_aggregate_right(make_venue, make_user):
+    """Reviews written at the same time by many users: the count and mean stay exact (the
+    venue row lock serialises the recount). Real concurrency needs PostgreSQL."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers anyway")
+    venue = make_venue()
+    users = [make_user(f"u{i}") for i in range(8)]
+    barrier = threading.Barrier(len(users))
+    errors = []
+
+    def write(user, stars):
+        try:
+            barrier.wait()
+            actions.review_submit(actor=user, venue_id=venue.pk, rating=stars)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(u, 1 + i % 5)) for i, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    stars = [1 + i % 5 for i in range(len(users))]
+    assert rating(venue) == (len(users), round(sum(stars) / len(users), 2))
