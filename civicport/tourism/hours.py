@@ -82,6 +82,7 @@ class Rule:
     state: str = OPEN
     comment: str = ""
     always: bool = False  # 24/7
+    note_only: bool = False  # just a comment ("closed for Tết"): shown, never evaluated
 
     def matches(self, day: date | None, weekday: int, is_holiday: bool) -> bool:
         if self.months and (day is None or not any(_in_range(day, r) for r in self.months)):
@@ -116,7 +117,7 @@ class Schedule:
         result: list[tuple[int, int]] = []
         matched = False
         for rule in self.rules:
-            if rule.separator == FALLBACK and matched:
+            if rule.note_only or (rule.separator == FALLBACK and matched):
                 continue
             if not rule.matches(day, weekday, is_holiday):
                 continue
@@ -292,9 +293,11 @@ class _Parser:
         token = self.peek()
         if token and token.kind not in ("semi", "comma", "fallback"):
             raise HoursError(_("unexpected “%(t)s”") % {"t": token.text}, token.pos)
-        if not (rule.always or rule.months or rule.weekdays or rule.holiday or rule.times
-                or rule.state != OPEN or rule.comment):
+        selects = (rule.always or rule.months or rule.weekdays or rule.holiday or rule.times
+                   or rule.state != OPEN)
+        if not (selects or rule.comment):
             raise HoursError(_("a rule is empty"), self._pos(token))
+        rule.note_only = not selects
         return rule
 
     def months(self, rule: Rule) -> None:
@@ -528,7 +531,9 @@ def _describe_rule(rule: Rule) -> str:
         else:
             text = " ".join(p for p in (where, ", ".join(spans))
                             if p) or _("open")
-    if rule.comment:
+    if rule.note_only:
+        text = rule.comment
+    elif rule.comment:
         text = f"{text} ({rule.comment})"
     return text[:1].upper() + text[1:]
 

@@ -133,3 +133,22 @@ def test_editor_rows_from_text(db):
     assert hours.editor_rows("Mo-Su 08:00-09:00")[1] is False
     assert hours.editor_rows("May-Sep 09:00-10:00")[0][0]["open"] is False
     assert hours.editor_rows("Mo-Fr 8")[0][0]["open"] is False
+
+
+def test_real_world_strings(db):
+    tuesday = at(*ORDINARY, 12)
+    cases = {
+        "Mo-Su 07:00-22:00; PH closed": True,
+        "Mo-Fr 10:00-14:00, 17:00-22:00": True,
+        'Mo-Sa 10:00-22:00; Su 10:00-20:00 "bán đến hết hàng"': True,
+        "Mo-Fr 08:00-17:00; Sa 08:00-12:00; Su,PH off": True,
+        'Mo-Fr 08:00-11:00; "nghỉ Tết"': False,
+        'Mo-Su 10:00-20:00 || "gọi trước"': True,
+        "Tu 12:00-14:00 off; Mo-Su 08:00-20:00": True,
+        "Jan 01 off; Mo-Su 08:00-20:00": True,
+    }
+    for text, expected in cases.items():
+        assert is_open_at(parse(text), tuesday) is expected, text
+    assert hours.describe('Mo-Fr 08:00-11:00; "nghỉ Tết"') == (
+        "Thứ Hai–Thứ Sáu 08:00–11:00; Nghỉ Tết")
+    assert is_open_at(parse("Mo-Su 08:00-20:00; Jan 01 off"), at(2026, 1, 1, 12)) is False
