@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicport.core.auth import api_token_user
-from civicport.datahub import actions, engine, ingest, queries
+from civicport.datahub import actions, engine, ingest, queries, uploads
 from civicport.datahub.models import LICENCES, Access, Dataset, Resource, Tag
 from civicport.datahub.queries import agency_name
 
@@ -37,6 +37,12 @@ def _not_found(message=""):
 
 def _not_authorized(message=""):
     return ActionError("Authorization Error", message or _("Access denied"), 403)
+
+
+def _too_large():
+    return ActionError("Validation Error", status=409, fields={"upload": [
+        _("The file is larger than the %(mb)s MB allowed.")
+        % {"mb": ingest.upload_limit() // (1024 * 1024)}]})
 
 
 def _validation(fields: dict):
@@ -565,7 +571,12 @@ def action(request, name: str):
             raise ActionError("Bad Request",
                               _("This action changes data: send it as a POST."), 400)
         user = _token_user(request, side_effect_free)
+        multipart = (request.content_type or "").startswith("multipart/")
+        if request.method == "POST" and multipart and not uploads.install(request):
+            raise _too_large()
         data = _params(request)
+        if uploads.too_large(request):
+            raise _too_large()
         result = function(request, data, user)
     except ActionError as exc:
         error = {"__type": exc.kind}

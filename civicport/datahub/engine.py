@@ -174,10 +174,9 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
                          f"read_parquet({_string(str(sidecar))}) WHERE {likes})")
         else:
             # The search sidecar is still being built: fold on the fly (slower, same rows).
-            texts = [quote_ident(f["name"]) for f in schema.get("fields", [])
-                     if f["type"] == "string"] or ["''"]
-            expression = (f"replace(strip_accents(lower(concat_ws(' ', {', '.join(texts)}))), "
-                          "'đ', 'd')")
+            from civicport.datahub.ingest import search_sql
+
+            expression = search_sql(schema.get("fields", []))
             where.extend(f"{expression} LIKE ?" for _ in folded)
         params.extend(f"%{word}%" for word in folded)
     limit = DEFAULT_LIMIT if limit is None else max(0, min(int(limit), ROWS_MAX))

@@ -398,13 +398,34 @@ def _value_invalid(field: dict, value) -> bool:
     return typed is None
 
 
+def _fold_table() -> tuple[str, str]:
+    """Accented letters → their `core.text.fold` letter, for DuckDB's translate(): the same
+    folding as the query's, and about twice as fast as strip_accents on long text."""
+    from civicport.core.text import fold
+
+    source, target = [], []
+    for code in list(range(0xC0, 0x250)) + list(range(0x1EA0, 0x1F00)):
+        char = chr(code)
+        lowered = char.lower()
+        if len(lowered) != 1 or lowered != char:
+            continue
+        folded = fold(char)
+        if len(folded) == 1 and folded.isascii() and folded != char:
+            source.append(char)
+            target.append(folded)
+    return "".join(source), "".join(target)
+
+
+FOLD_FROM, FOLD_TO = _fold_table()
+
+
 def search_sql(fields: list[dict]) -> str:
     """The folded text of a row's text columns (what `q` searches; diacritics ignored)."""
     texts = [quote_ident(f["name"]) for f in fields if f["type"] == "string"]
     if not texts:
         return "''"
     joined = f"concat_ws(' ', {', '.join(texts)})"
-    return f"replace(strip_accents(lower({joined})), 'đ', 'd')"
+    return f"translate(lower({joined}), {_sql_string(FOLD_FROM)}, {_sql_string(FOLD_TO)})"
 
 
 def write_parquet(con, source_sql: str, fields: list[dict], target: Path) -> int:

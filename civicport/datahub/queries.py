@@ -218,36 +218,72 @@ SORTS = {
 }
 
 
+def _visibility_key(user) -> str:
+    if sees_everything(user):
+        return "all"
+    ids = agency_ids_for(user)
+    return "agencies:" + ",".join(map(str, sorted(ids))) if ids else "public"
+
+
+SEARCH_CACHE_SECONDS = 60
+
+
 def dataset_search(user, *, q: str = "", filters: list[tuple[str, str]] = (),
                    sort: str = "", rows: int = 10, start: int = 0,
                    facet_fields: tuple[str, ...] = FACETS) -> SearchResult:
-    """Search the catalogue (diacritics ignored), with facet counts over the matches."""
-    datasets = listable(user)
+    """Search the catalogue (diacritics ignored), with facet counts over the matches.
+
+    The ordered matches and the facet counts are cached per (what the user may see, query,
+    filters, sort) and keyed on the catalogue's last change (every write to a dataset or a
+    version moves `Dataset.modified_at`), so a cached answer is never stale; one indexed
+    MAX() per search checks it.
+    """
+    import hashlib
+
+    from django.core.cache import cache
+    from django.db.models import Max
+
     query = (q or "").strip()
     if query in ("*:*", "*"):
         query = ""
+    stamp = Dataset.objects.aggregate(m=Max("modified_at"))["m"]
+    key = "datahub.search:" + hashlib.sha256(repr((
+        _visibility_key(user), query, list(filters), sort, tuple(facet_fields), stamp,
+    )).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = _search_uncached(user, query, filters, sort, facet_fields)
+        cache.set(key, cached, SEARCH_CACHE_SECONDS)
+    ids, facets, labels = cached
+    rows = max(0, min(int(rows), ROWS_MAX))
+    start = max(0, int(start))
+    page_ids = ids[start:start + rows]
+    found = {
+        d.pk: d for d in Dataset.objects.filter(pk__in=page_ids).select_related("publisher")
+        .prefetch_related("tags", Prefetch(
+            "resources", queryset=Resource.objects.filter(state=Dataset.State.ACTIVE)
+            .select_related("current_version").order_by("position")))
+    } if page_ids else {}
+    page = [found[pk] for pk in page_ids if pk in found]
+    return SearchResult(count=len(ids), datasets=page, facets=facets, labels=labels)
+
+
+def _search_uncached(user, query, filters, sort, facet_fields):
+    datasets = listable(user)
     if query:
         datasets = search_filter(datasets, SCOPE, query)
     for field, value in filters:
         datasets = _apply_filter(datasets, field, value)
-    ids = list(datasets.values_list("id", flat=True).distinct())
-    matched = Dataset.objects.filter(id__in=ids)
+    matched = Dataset.objects.filter(id__in=datasets.values("id"))
     order = SORTS.get(" ".join((sort or "").lower().split()))
     if order is None:
-        order = ["title_folded", "id"] if not query else ["-modified_at", "id"]
-        if query:
-            order = _exact_first(matched, query)
-    rows = max(0, min(int(rows), ROWS_MAX))
-    start = max(0, int(start))
-    page_qs = matched.order_by(*order) if isinstance(order, list) else order
-    page = list(
-        page_qs.select_related("publisher")
-        .prefetch_related("tags", Prefetch(
-            "resources", queryset=Resource.objects.filter(state=Dataset.State.ACTIVE)
-            .select_related("current_version").order_by("position")))[start:start + rows]
-    ) if rows else []
+        ordered = _exact_first(matched, query) if query else matched.order_by("title_folded",
+                                                                              "id")
+    else:
+        ordered = matched.order_by(*order)
+    ids = list(ordered.values_list("id", flat=True))
     facets, labels = _facets(matched, facet_fields)
-    return SearchResult(count=len(ids), datasets=page, facets=facets, labels=labels)
+    return ids, facets, labels
 
 
 def _exact_first(matched: QuerySet, query: str):

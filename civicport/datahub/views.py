@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -138,11 +138,7 @@ def _upload_page(request):
                 actor=request.user, description=data["description"], tags=form.tag_list(),
                 access=data["access"], frequency=data["frequency"], licence=data["licence"],
             )
-        except Exception as exc:
-            from django.core.exceptions import ValidationError
-
-            if not isinstance(exc, ValidationError):
-                raise
+        except ValidationError:
             form.add_error("title", _("A dataset with this title already exists."))
         else:
             kind = Resource.Kind.TABLE if ingest.table_format(upload.name) else \

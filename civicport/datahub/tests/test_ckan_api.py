@@ -111,3 +111,16 @@ def test_envelope_status_codes_and_unknown_action(client, site):
     clamped = client.get("/api/3/action/package_search", {"rows": 5000})
     assert clamped.status_code == 200
     assert client.get("/api/3/action/package_create").status_code == 400
+
+
+def test_resource_upload_past_the_limit_is_refused(site, publisher, settings):
+    settings.CIVICPORT_MAX_UPLOAD_BYTES = 2000
+    _row, token = api_token_create(user=publisher)
+    ckan = RemoteCKAN(site, apikey=token)
+    ckan.action.package_create(name="lon", title="Lớn",
+                               owner_org=str(publisher.memberships.get().agency_id))
+    with pytest.raises(ValidationError) as caught:
+        ckan.action.resource_create(package_id="lon", name="Lớn",
+                                    upload=("lon.csv", io.BytesIO(b"a,b\n" + b"1,2\n" * 5000)))
+    assert "MB" in str(caught.value.error_dict["upload"])
+    assert ckan.action.package_show(id="lon")["num_resources"] == 0
