@@ -59,7 +59,11 @@ class FilterForm(forms.Form):
         return data
 
     def filters(self) -> PlaceFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        # A bad field (say, an unreadable time) is shown as an error; the others still apply.
+        if not self.is_bound:
+            return PlaceFilters()
+        self.is_valid()
+        data = self.cleaned_data
         return PlaceFilters(q=data.get("q") or "", dish=data.get("dish") or "",
                             ward=data.get("ward"), price_level=data.get("price"),
                             min_rating=data.get("rating"), open_at=data.get("moment"))

@@ -178,3 +178,11 @@ def test_moderation_queue_page(client, make_venue, make_user, staff):
     assert Review.objects.get(pk=review.pk).status == "hidden"
     visible = client.get(f"/am-thuc/dia-diem/{venue.pk}/").content.decode()
     assert "Tệ" not in visible
+
+
+def test_a_bad_time_keeps_the_other_filters(client, make_venue):
+    make_venue()
+    make_venue(name="Ốc Lạch Tray", dishes=(("Ốc", 80000),))
+    page = client.get("/am-thuc/?q=oc&when=at&at=hom-nay").content.decode()
+    assert "Ốc Lạch Tray" in page and "Bánh đa cua Cầu Đất" not in page
+    assert "2026-02-17T19:00" in page  # the error tells how to write a time
