@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,6 +54,9 @@ def map_page(request):
     page = Paginator(queries.place_ids(form.filters()), PAGE_SIZE).get_page(
         request.GET.get("trang"))
     page.object_list = queries.venues_in_order(list(page.object_list))
+    now = timezone.now()
+    for venue in page.object_list:  # 20 at most: each text is parsed once per process
+        venue.open_now = queries.venue_open_now(venue, now)
     context = {"form": form, "page": page, "query": _without_page(request),
                "tours": queries.tours(), "is_staff": is_tourism_staff(request.user),
                "filters_used": any(request.GET.get(k) for k in ("when", "price", "rating",
