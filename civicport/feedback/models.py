@@ -1,6 +1,9 @@
 """Citizen feedback 1022 (phản ánh, kiến nghị): categories (Open311 services), routing rules,
 reports with their events and photos, followers and Open311 API keys."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -135,6 +138,11 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("e-mail")
 
 
+def local_month(moment) -> "datetime.date":
+    """First day of the month `moment` falls in, in the city's time zone."""
+    return timezone.localtime(moment, ZoneInfo(settings.TIME_ZONE)).date().replace(day=1)
+
+
 class Report(models.Model):
     """A citizen's report. The reporter's contact fields are private: never rendered in public
     pages, Open311 output or map data (see queries.public_* which list fields explicitly)."""
@@ -172,6 +180,9 @@ class Report(models.Model):
     suggestion_score = models.FloatField(null=True, blank=True)
     category_confirmed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # First day of the local (Hải Phòng) month of created_at, set once at creation: statistics
+    # group by it without converting every row's time zone.
+    received_month = models.DateField(editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     deadline = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -206,6 +217,11 @@ class Report(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.category_id}"
+
+    def save(self, *args, **kwargs):
+        if self.received_month is None:
+            self.received_month = local_month(self.created_at)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

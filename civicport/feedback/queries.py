@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from civicport.core.geo import bounding_box, distance_m
@@ -103,11 +102,9 @@ def feedback_summary(*, start: datetime.date, end: datetime.date,
     """
     if agency_ids is not None:
         agency_ids = list(agency_ids)
-    tz = ZoneInfo(settings.TIME_ZONE)
     groups = (
         _scoped(start, end, agency_ids)
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
-        .values("month", "agency_id", "ward_id")
+        .values("received_month", "agency_id", "ward_id")
         .annotate(**_SUMS)
         .order_by()
     )
@@ -120,7 +117,7 @@ def feedback_summary(*, start: datetime.date, end: datetime.date,
         _add(by_agency.setdefault(group["agency_id"], {}), group)
         if group["ward_id"] is not None:
             _add(by_ward.setdefault(group["ward_id"], {}), group)
-        _add(by_month.setdefault(_month_label(group["month"]), {}), group)
+        _add(by_month.setdefault(_month_label(group["received_month"]), {}), group)
     overdue = Report.objects.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.now())
     if agency_ids is not None:
         overdue = overdue.filter(agency_id__in=agency_ids)
@@ -163,10 +160,9 @@ def _month_label(value) -> str:
 def monthly_statistics_rows(*, year: int) -> list[dict]:
     """One row per agency × month of `year` (reports by received date): counts, on-time rate,
     satisfaction — the open dataset "1022 feedback by agency and month"."""
-    tz = ZoneInfo(settings.TIME_ZONE)
     reports = _scoped(datetime.date(year, 1, 1), datetime.date(year, 12, 31), None)
-    rows = reports.annotate(month=TruncMonth("created_at", tzinfo=tz)).values(
-        "month", "agency_id").annotate(**_COUNTS).order_by("month", "agency_id")
+    rows = reports.values("received_month", "agency_id").annotate(**_COUNTS).order_by(
+        "received_month", "agency_id")
     rows = list(rows)
     agencies = {a.pk: a for a in Agency.objects.filter(
         pk__in={r["agency_id"] for r in rows if r["agency_id"]})}
@@ -174,7 +170,7 @@ def monthly_statistics_rows(*, year: int) -> list[dict]:
     for r in rows:
         agency = agencies.get(r["agency_id"])
         result.append({
-            "month": _month_label(r["month"]),
+            "month": _month_label(r["received_month"]),
             "agency_code": agency.code if agency else "",
             "agency_name": agency.name if agency else "",
             "received": r["total"],

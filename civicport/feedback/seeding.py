@@ -27,6 +27,7 @@ from civicport.feedback.models import (
     RoutingRule,
     Status,
     Urgency,
+    local_month,
 )
 from civicport.feedback.rules import sla_deadline
 
@@ -230,7 +231,8 @@ def _demo_report(v: dict, category: Category, agency_id, i: int, now) -> Report:
         reporter_phone=f"09{(i % 99_999_999) + 1:08d}",
         suggested_category=category if not v["wrong_guess"] else None,
         category_confirmed=status != Status.RECEIVED,
-        created_at=created, updated_at=answered_at or created, deadline=deadline,
+        created_at=created, received_month=local_month(created),
+        updated_at=answered_at or created, deadline=deadline,
         answered_at=answered_at,
         answered_on_time=None if answered_at is None else answered_at <= deadline,
         hours_to_answer=None if answered_at is None else (

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from civicport.feedback import queries
-from civicport.feedback.models import Report, Status
+from civicport.feedback.models import Report, Status, local_month
 from civicport.feedback.tests import factories
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _set(report, **fields):
+    if "created_at" in fields:  # as if received then
+        fields["received_month"] = local_month(fields["created_at"])
     Report.objects.filter(pk=report.pk).update(**fields)
 
 
