@@ -224,10 +224,15 @@ def version_publish(*, resource: Resource, prepared: ingest.Prepared, actor=None
     return version
 
 
+# Below this many rows folding on the fly is a matter of milliseconds: no sidecar needed.
+SEARCH_SIDECAR_MIN_ROWS = 50_000
+
+
 def version_search_build(*, version: Version) -> None:
     """Build the version's search sidecar (idempotent; `q` works without it, slower)."""
     sidecar = engine.search_path(version.path)
-    if sidecar.exists() or not version.schema.get("fields"):
+    if (sidecar.exists() or not version.schema.get("fields")
+            or (version.row_count or 0) < SEARCH_SIDECAR_MIN_ROWS):
         return
     con = ingest._connection()
     try:

@@ -335,9 +335,9 @@ def sql_check(sql: str, tables: dict[str, str]) -> None:
         raise QueryError(_("The SQL query is empty."), field="sql")
     if len(sql) > 20000:
         raise QueryError(_("The SQL query is too long."), field="sql")
-    con = duckdb.connect()
+    con = connection().cursor()
     try:
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0][0])
     finally:
         con.close()
     if tree.get("error"):
@@ -463,7 +463,7 @@ def export_path(*, path: str, content_hash: str, schema: dict, fmt: str) -> Path
                "parquet": "FORMAT parquet, COMPRESSION zstd"}[fmt]
 
     def write(tmp: Path) -> None:
-        con = duckdb.connect()
+        con = connection().cursor()
         try:
             con.execute(
                 f"COPY (SELECT {', '.join(columns)} FROM {relation(path)}) "
@@ -497,7 +497,7 @@ def _xlsx(path: str, fields: list[dict], tmp: Path) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Dữ liệu")
     sheet.append([f.get("title") or f["name"] for f in fields])
-    con = duckdb.connect()
+    con = connection().cursor()
     try:
         cursor = con.execute(
             f"SELECT {', '.join(quote_ident(f['name']) for f in fields)} FROM {relation(path)} "

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -278,13 +279,23 @@ def _sample(path: Path, delimiter: str) -> tuple[list[str], list[list[str]]]:
 # --- step 3: validation and Parquet with DuckDB ----------------------------------------------
 
 
+_database: duckdb.DuckDBPyConnection | None = None
+_database_lock = threading.Lock()
+
+
 def _connection() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute(f"SET threads = {max(1, min(os.cpu_count() or 1, 4))}")
-    con.execute("SET memory_limit = '1GB'")
-    con.execute(f"SET temp_directory = '{storage.area('work')}/duck'")
-    con.execute("SET preserve_insertion_order = true")
-    return con
+    """A fresh connection (its own temp tables, e.g. the CSV rejects) to the process's one
+    in-memory DuckDB: opening a database costs 30–90 ms, a connection to it microseconds."""
+    global _database
+    with _database_lock:
+        if _database is None:
+            database = duckdb.connect()
+            database.execute(f"SET threads = {max(1, min(os.cpu_count() or 1, 4))}")
+            database.execute("SET memory_limit = '1GB'")
+            database.execute(f"SET temp_directory = '{storage.area('work')}/duck'")
+            database.execute("SET preserve_insertion_order = true")
+            _database = database
+        return _database.cursor()
 
 
 def _sql_string(value: str) -> str:
@@ -390,9 +401,9 @@ def _type_label(kind: str) -> str:
 def _value_invalid(field: dict, value) -> bool:
     if value is None or value.strip() in schemas.MISSING_VALUES:
         return False
-    con = duckdb.connect()
+    con = _connection()
     try:
-        typed = con.execute(f"SELECT {schemas.cast_sql(field, '$1')}", [value]).fetchone()[0]
+        typed = con.execute(f"SELECT {schemas.cast_sql(field, '$1')}", [value]).fetchall()[0][0]
     finally:
         con.close()
     return typed is None
@@ -500,8 +511,6 @@ def prepare_table(upload: Path, filename: str, progress: Progress = _noop,
             if not head.strip():
                 raise IngestError(_("The file is empty."))
             if encodings.detect_bytes(head) == "utf-8":
-                import threading
-
                 csv_path, encoding, text_hash = upload, "utf-8", ""
                 thread = threading.Thread(target=_verify_utf8, args=(upload, verify))
                 thread.start()

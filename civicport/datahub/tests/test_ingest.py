@@ -177,3 +177,18 @@ def test_a_new_version_records_its_difference(department):
     assert job.version.number == 2
     assert Resource.objects.get(pk=resource.pk).current_version == job.version
     assert Dataset.objects.get(pk=resource.dataset_id).data_updated_at is not None
+
+
+def test_search_sidecar_finds_the_same_rows_as_folding_on_the_fly(department, monkeypatch):
+    resource = _resource(department)
+    small = _upload(resource, table_text().encode()).version
+    assert not engine.search_path(small.path).exists()  # small table: folded on the fly
+    on_the_fly = [engine.rows_search(path=small.path, schema=small.schema, q=q)["records"]
+                  for q in ("hong bang", "Đặc khu", "thuy")]
+    monkeypatch.setattr(actions, "SEARCH_SIDECAR_MIN_ROWS", 1)
+    actions.version_search_build(version=small)
+    assert engine.search_path(small.path).exists()
+    with_sidecar = [engine.rows_search(path=small.path, schema=small.schema, q=q)["records"]
+                    for q in ("hong bang", "Đặc khu", "thuy")]
+    assert with_sidecar == on_the_fly
+    assert [len(r) for r in with_sidecar] == [1, 1, 2]
