@@ -61,7 +61,9 @@ def tiles(indicators: list[Indicator], *, scope: str = "city", day: date | None 
     targets = _targets(day.year, [i.pk for i in indicators])
     result = []
     for indicator in indicators:
-        row = next((found[indicator.pk][k] for k in keys if k in found[indicator.pk]), None)
+        rows = [found[indicator.pk][k] for k in keys if k in found[indicator.pk]]
+        # The shortest period that has a value (an empty month falls back to the year).
+        row = next((r for r in rows if r.value is not None), rows[0] if rows else None)
         target = targets.get(indicator.pk)
         value = row.value if row else None
         result.append({
@@ -193,11 +195,14 @@ def ward_map(*, code: str, period: Period, province_code: int) -> dict:
 
 
 def _quantile_class(value, ordered: list[float], direction: str) -> str:
-    """q0 (worst) … q4 (best) by quintile; for lower-is-better the scale is reversed."""
+    """q0 (worst) … q4 (best) by quintile; for lower-is-better the scale is reversed; an
+    indicator without a direction (a count) gets n0 (fewest) … n4 (most): no judgement."""
     if value is None or not ordered:
         return "none"
     below = sum(1 for v in ordered if v < value)
     klass = min(4, below * 5 // len(ordered))
+    if direction == "neutral":
+        return f"n{klass}"
     if direction == "lower":
         klass = 4 - klass
     return f"q{klass}"

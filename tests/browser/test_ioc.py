@@ -3,6 +3,7 @@ viewer sees the KPI wall with live figures from public services and feedback, dr
 that agency and downloads the monthly PDF (Vietnamese text checked with pypdf)."""
 
 import io
+import os
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +14,13 @@ from civicport.ioc.models import IndicatorValue, ReportSubmission
 from civicport.ioc.periods import period_of, today
 
 DEPARTMENT = "000.00.01.H31"  # Văn phòng UBND thành phố: the demo "so.*" officers' agency
+
+
+def artifact(page, name):
+    """A screenshot for looking at what users see (CIVICPORT_BROWSER_ARTIFACTS=1)."""
+    if os.environ.get("CIVICPORT_BROWSER_ARTIFACTS"):
+        os.makedirs("test-artifacts", exist_ok=True)
+        page.screenshot(path=f"test-artifacts/ioc-{name}.png", full_page=True)
 
 
 def logged_in(browser, live_server, username):
@@ -72,6 +80,7 @@ def test_report_wall_drilldown_and_monthly_pdf(browser, live_server, settings, t
     ).order_by("period_start").last()
     assert received is not None and received.value > 0
     expect(viewer.get_by_role("button", name="Cập nhật số liệu ngay")).to_be_visible()
+    artifact(viewer, "wall")
 
     # 3. Drill into the agency: its report for last month is there (late or on time).
     viewer.get_by_test_id("wall-agencies").click()
@@ -79,6 +88,10 @@ def test_report_wall_drilldown_and_monthly_pdf(browser, live_server, settings, t
     expect(viewer.get_by_test_id("agency-name")).to_contain_text("Văn phòng Ủy ban nhân dân")
     expect(viewer.get_by_test_id("agency-reports")).to_contain_text(last_month.label)
     expect(viewer.get_by_test_id("agency-tasks")).to_contain_text("NV")
+    artifact(viewer, "agency")
+    viewer.goto("/dieu-hanh/phuong-xa/?chi-so=FB-01&ky=" + period_of("year", today()).key)
+    expect(viewer.get_by_test_id("ward-grid").locator("li")).to_have_count(114)
+    artifact(viewer, "wards")
 
     # 4. The monthly PDF, with its Vietnamese text intact.
     viewer.goto("/dieu-hanh/bao-cao/")
