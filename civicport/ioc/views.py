@@ -12,7 +12,7 @@ import contextlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -179,9 +179,46 @@ def indicators_page(request):
     })
 
 
+@login_required
+@require_POST
+def dti_weights(request, code: str):
+    """City administrators change a methodology's weights; a used one gets a new version."""
+    from django.contrib import messages
+
+    from civicport.ioc.errors import IocError
+    from civicport.ioc.models import DtiMethodology
+
+    methodology = DtiMethodology.objects.filter(code=code).first()
+    if methodology is None:
+        raise Http404
+    weights = {}
+    for indicator in methodology.indicators.all():
+        raw = request.POST.get(f"w_{indicator.code}", "").strip()
+        if raw and raw != str(indicator.max_points):
+            weights[indicator.code] = int(raw) if raw.isdigit() else -1
+    try:
+        if not weights:
+            raise IocError("nothing", _("Nothing to change."))
+        result = actions.dti_weights_set(user=request.user, methodology=methodology,
+                                         weights=weights, reason=request.POST.get("reason", ""))
+    except IocError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        messages.error(request, exc.message)
+    else:
+        if result.pk != methodology.pk:
+            messages.success(request, _("Scores are stored under %(old)s, so the new weights "
+                                        "make a new version: %(new)s.")
+                             % {"old": methodology.code, "new": result.code})
+        else:
+            messages.success(request, _("Weights saved."))
+    return redirect("ioc:dti")
+
+
 def dti_page(request):
     years = sorted({a.year for a in DtiAssessment.objects.all()}, reverse=True)
     return render(request, "ioc/dti.html", {
+        "may_edit": access.may_edit_all(request.user),
         "history": queries.dti_history(), "methodologies": queries.methodologies(),
         "tables": [{"year": y, "group": g, "rows": queries.dti_table(year=y, group=g)}
                    for y in years for g in ("34", "63")

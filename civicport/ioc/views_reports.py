@@ -29,6 +29,7 @@ def board_page(request):
         "generated": GeneratedReport.objects.all()[:12] if sees_everything(request.user)
         else [],
         "sees_everything": sees_everything(request.user),
+        "may_close": access.may_edit_all(request.user),
         "this_month": period_of("month", today()).previous(),
         "this_week": period_of("week", today()).previous(),
     })
@@ -160,3 +161,19 @@ def periodic_download(request, kind: str, key: str, fmt: str):
     response["Content-Disposition"] = (
         f'attachment; filename="bao-cao-ioc-{period.kind}-{period.key}.{fmt}"')
     return response
+
+
+@login_required
+def period_close(request, pk: int):
+    if request.method != "POST":
+        raise Http404
+    from civicport.ioc.models import ReportPeriod
+
+    period = get_object_or_404(ReportPeriod, pk=pk)
+    try:
+        actions.report_period_close(user=request.user, period=period,
+                                    reason=request.POST.get("reason", ""))
+    except IocError as exc:
+        raise PermissionDenied(exc.message) from None
+    messages.success(request, _("The period is closed: it accepts no more reports."))
+    return redirect("ioc:reports")

@@ -318,3 +318,42 @@ def test_api_value_entry_and_dti_weights(client, reference, dept_officer, depart
                           content_type="application/json").json()
     assert changed["derived_from"] == "922-2022" and changed["weights"]["CQS"] == 250
     assert method.indicators.get(code="CQS").max_points == 200
+
+
+def test_dti_weights_form_copies_a_used_methodology(client, reference, city_admin,
+                                                    dept_officer):
+    from civicport.ioc.models import DtiMethodology
+
+    url = "/dieu-hanh/dti/922-2022/trong-so/"
+    assert _client(client, dept_officer).post(url, {"w_CQS": "250"}).status_code == 403
+    client.logout()
+    c = _client(client, city_admin)
+    page = c.get("/dieu-hanh/dti/")
+    assert 'data-testid="dti-weights-922-2022"' in page.content.decode()
+    done = c.post(url, {"w_CQS": "250"}, follow=True)
+    assert "phiên bản mới" in done.content.decode()
+    assert DtiMethodology.objects.get(code="922-2022").indicators.get(code="CQS").max_points == 200
+    assert DtiMethodology.objects.get(code="922-2022.r1").indicators.get(
+        code="CQS").max_points == 250
+    bad = c.post("/dieu-hanh/dti/405-2025/trong-so/", {"w_NT": "nhiều"}, follow=True)
+    assert "0 đến 1000" in bad.content.decode()
+
+
+def test_admin_closes_a_period(client, reference, city_admin, dept_officer, department):
+    period = period_of("month", today()).previous()
+    row = actions.report_period_ensure(template=_monthly(), period=period)
+    assert _client(client, dept_officer).post(
+        f"/dieu-hanh/bao-cao/ky/{row.pk}/dong/").status_code == 403
+    form = {"agency": department.code, "period": period.key, "f_ho_so_cong_viec": "90",
+            "f_van_ban_ky_so": "99"}
+    assert client.post("/dieu-hanh/bao-cao/bao-cao-thang/nop/", form).status_code == 302
+    client.logout()
+    assert _client(client, city_admin).post(
+        f"/dieu-hanh/bao-cao/ky/{row.pk}/dong/").status_code == 302
+    row.refresh_from_db()
+    assert row.closed_at is not None
+    client.logout()
+    refused = _client(client, dept_officer).post("/dieu-hanh/bao-cao/bao-cao-thang/nop/",
+                                                 {**form, "f_ho_so_cong_viec": "91"})
+    assert refused.status_code == 400 and "đã đóng" in refused.content.decode()
+    assert ReportSubmission.objects.count() == 1
