@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,7 @@ from civicport.ioc.models import (
     Unit,
     scope_key,
 )
-from civicport.ioc.periods import Period, period_of, period_parse, today, tz
+from civicport.ioc.periods import Period, period_parse, today, tz
 from civicport.ioc.sources import SOURCES, Context, SourceMissing
 
 logger = logging.getLogger(__name__)
@@ -657,12 +657,3 @@ def plan_tasks_save(*, user, plan, rows: list[dict]) -> dict:
             _event(actor=user, obj=task, action="task_import", before=before,
                    after={"code": task.code, "progress": task.progress})
     return {"created": created, "updated": updated}
-
-
-def next_revision(period: ReportPeriod, agency: Agency) -> int:
-    latest = period.submissions.filter(agency=agency).aggregate(m=Max("revision"))["m"]
-    return (latest or 0) + 1
-
-
-def report_period_for(template: ReportTemplate, day) -> Period:
-    return period_of(template.frequency, day)

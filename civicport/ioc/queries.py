@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,7 +18,6 @@ from civicport.ioc import access, rules
 from civicport.ioc.models import (
     DtiAssessment,
     DtiMethodology,
-    Frequency,
     Indicator,
     IndicatorValue,
     Plan,
@@ -317,7 +316,7 @@ def plan_rollup(*, year: int, today: date, agency_id: int | None = None) -> dict
         "tasks": Count("pk"),
         "done": Count("pk", filter=Q(status=TaskStatus.DONE)),
         "done_on_time": Count("pk", filter=Q(status=TaskStatus.DONE,
-                                             done_on__lte=_deadline_ref())),
+                                             done_on__lte=F("deadline"))),
         "overdue": Count("pk", filter=open_ & Q(deadline__lt=today)),
         "budget": Sum("budget"), "disbursed": Sum("disbursed"),
     }
@@ -330,12 +329,6 @@ def plan_rollup(*, year: int, today: date, agency_id: int | None = None) -> dict
         row["disbursed_pct"] = (float(row["disbursed"] * 100 / row["budget"])
                                 if row["budget"] else None)
     return {"plan": plan, "total": total, "by_agency": by_agency}
-
-
-def _deadline_ref():
-    from django.db.models import F
-
-    return F("deadline")
 
 
 def tasks_for(*, user, year: int, agency_id: int | None = None, overdue_only: bool = False):
@@ -368,5 +361,3 @@ def public_overview() -> dict:
     return {"tiles": tiles(indicators, day=day), "dti": dti_history(),
             "plan": plan_rollup(year=day.year, today=day)}
 
-
-FREQUENCIES = Frequency
