@@ -195,7 +195,7 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
         if include_total:
             count_sql = (f"SELECT count(*) FROM ({base})" if distinct
                          else f"SELECT count(*) FROM {count_source}{condition}")
-            total = con.execute(count_sql, params).fetchone()[0]
+            total = _count(con, count_sql, params)
     except duckdb.Error as exc:
         raise QueryError(_("The query failed: %(error)s")
                          % {"error": str(exc).splitlines()[0][:200]}) from exc
@@ -216,6 +216,21 @@ def rows_search(*, path: str, schema: dict, filters: dict | None = None, q=None,
         result["total"] = int(total)
         result["total_was_estimated"] = False
     return result
+
+
+def _count(con, sql: str, params: list) -> int:
+    """count(*) of a query over an immutable version: the same query always has the same
+    answer, so it is cached (per process) keyed by the SQL, which names the file."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = "datahub.count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    total = cache.get(key)
+    if total is None:
+        total = int(con.execute(sql, params).fetchall()[0][0])
+        cache.set(key, total, 3600)
+    return total
 
 
 def column_values(*, path: str, column: str, limit: int = 20) -> list[tuple]:
