@@ -12,7 +12,7 @@ import datetime
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from civicport.core.api import ApiError
 from civicport.core.api_auth import auth_methods
@@ -132,7 +132,7 @@ def report_create(request, payload: ReportIn):
                                        address=client_address(request))
     except FeedbackError as error:
         _raise(error)
-    return 201, _out(report, with_token=True)
+    return Status(201, _out(report, with_token=True))
 
 
 @router.get("/reports/{report_id}", response=ReportOut, auth=None)
