@@ -189,9 +189,16 @@ def report_create(*, intake: Intake, user=None, address: str | None = None,
             return existing
     text_only = intake.channel in (Channel.SMS, Channel.EMAIL, Channel.PHONE)
     suggestion = classifier.suggest(description)
-    suggested = Category.objects.filter(code=suggestion[0]).first() if suggestion else None
+    active = Category.objects.select_related("default_urgency")
+    codes = {c for c in (intake.category_code, suggestion[0] if suggestion else "") if c}
+    found = {c.code: c for c in active.filter(code__in=codes)}  # one query for both
+    suggested = found.get(suggestion[0]) if suggestion else None
+    if suggested is not None and not suggested.is_active:
+        suggested = None
     if intake.category_code:
-        category = Category.objects.filter(code=intake.category_code, is_active=True).first()
+        category = found.get(intake.category_code)
+        if category is not None and not category.is_active:
+            category = None
         if category is None:
             raise FeedbackError("unknown_category", _("Unknown category: %(code)s")
                                 % {"code": intake.category_code[:40]}, field="category")
