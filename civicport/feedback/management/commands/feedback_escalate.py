@@ -1,5 +1,5 @@
-"""Periodic: escalate overdue reports to the city; close answered reports after the reopen
-window. Run every few minutes (cron or the task worker's scheduler)."""
+"""Escalate overdue reports to the city and close answered reports after the reopen window,
+now. `civicport periodic` runs both on their own schedule (civicport/feedback/periodic.py)."""
 
 from django.core.management.base import BaseCommand
 
