@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -156,6 +157,13 @@ def run(args) -> dict:
                "machine": harness.machine_info(), "load_before": load_averages(),
                "shared_machine": True}
     work = Path(tempfile.mkdtemp(prefix="datahub-bench-"))
+    try:
+        return _run(args, summary, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args, summary: dict, work: Path) -> dict:
     with harness.bench_server(database=args.database, workers=args.workers,
                               keep=False) as server:
         summary["server"] = server.describe()
