@@ -615,6 +615,16 @@ def task_evidence_add(*, user, task: PlanTask, upload, max_bytes: int = 10 * 102
     if not access.may_edit_agency(user, task.agency_id):
         raise IocError("forbidden", _("You may only update tasks of your own agency."),
                        status=403)
+    name = evidence_check(upload=upload, max_bytes=max_bytes)
+    with transaction.atomic():
+        evidence = TaskEvidence.objects.create(task=task, file=upload, name=name,
+                                               uploaded_by=user)
+        _event(actor=user, obj=task, action="task_evidence_add", after={"file": name})
+    return evidence
+
+
+def evidence_check(*, upload, max_bytes: int = 10 * 1024 * 1024) -> str:
+    """The file's name if it may be kept as evidence; IocError otherwise."""
     if upload.size > max_bytes:
         raise IocError("too_large", _("The file is larger than %(mb)d MB.")
                        % {"mb": max_bytes // (1024 * 1024)})
@@ -622,11 +632,7 @@ def task_evidence_add(*, user, task: PlanTask, upload, max_bytes: int = 10 * 102
     name = (upload.name or "").rsplit("/", 1)[-1][:200]
     if not name.lower().endswith(allowed):
         raise IocError("file_type", _("Evidence must be a PDF, Word, Excel or image file."))
-    with transaction.atomic():
-        evidence = TaskEvidence.objects.create(task=task, file=upload, name=name,
-                                               uploaded_by=user)
-        _event(actor=user, obj=task, action="task_evidence_add", after={"file": name})
-    return evidence
+    return name
 
 
 def plan_tasks_save(*, user, plan, rows: list[dict]) -> dict:

@@ -33,4 +33,6 @@ urlpatterns = [
     path("dieu-hanh/nhiem-vu/xuat.xlsx", views_tasks.tasks_export, name="tasks_export"),
     path("dieu-hanh/nhiem-vu/nhap/", views_tasks.tasks_import, name="tasks_import"),
     path("dieu-hanh/nhiem-vu/<int:pk>/", views_tasks.task_page, name="task"),
+    path("dieu-hanh/nhiem-vu/<int:pk>/minh-chung/<int:evidence_pk>/",
+         views_tasks.evidence_download, name="evidence"),
 ]

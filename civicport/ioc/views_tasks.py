@@ -55,6 +55,8 @@ def task_page(request, pk: int):
         except ValueError:
             version = 0
         try:
+            if request.FILES.get("evidence"):  # checked first: a bad file changes nothing
+                actions.evidence_check(upload=request.FILES["evidence"])
             actions.task_update(user=request.user, task=task, version=version,
                                 progress=request.POST.get("progress"),
                                 status=request.POST.get("status") or None,
@@ -113,3 +115,16 @@ def tasks_import(request):
         messages.success(request, _("Imported: %(created)d new tasks, %(updated)d updated.")
                          % result)
     return redirect(f"/dieu-hanh/nhiem-vu/?nam={year}")
+
+
+@login_required
+def evidence_download(request, pk: int, evidence_pk: int):
+    """An evidence file, for those who may see the task (others: 404)."""
+    from django.http import FileResponse, Http404
+
+    _officer(request.user)
+    task = queries.task_for(request.user, pk)
+    evidence = task.evidence.filter(pk=evidence_pk).first()
+    if evidence is None:
+        raise Http404
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

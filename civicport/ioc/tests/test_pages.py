@@ -357,3 +357,31 @@ def test_admin_closes_a_period(client, reference, city_admin, dept_officer, depa
                                                  {**form, "f_ho_so_cong_viec": "91"})
     assert refused.status_code == 400 and "đã đóng" in refused.content.decode()
     assert ReportSubmission.objects.count() == 1
+
+
+def test_evidence_upload_and_download_scoped(client, reference, plan_task, dept_officer,
+                                             other_department, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicport.core.models import Role
+    from civicport.core.tests.factories import officer
+
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)}}}
+    c = _client(client, dept_officer)
+    url = f"/dieu-hanh/nhiem-vu/{plan_task.pk}/"
+    pdf = SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4 minh chung", "application/pdf")
+    assert c.post(url, {"version": 1, "progress": "20", "evidence": pdf}).status_code == 302
+    evidence = plan_task.evidence.get()
+    link = f"{url}minh-chung/{evidence.pk}/"
+    assert link in c.get(url).content.decode()
+    assert b"".join(c.get(link).streaming_content).startswith(b"%PDF")
+    exe = SimpleUploadedFile("virus.exe", b"MZ", "application/octet-stream")
+    bad = c.post(url, {"version": 2, "progress": "30", "evidence": exe})
+    assert "PDF, Word, Excel" in bad.content.decode()
+    plan_task.refresh_from_db()
+    assert plan_task.progress == 20 and plan_task.evidence.count() == 1  # nothing changed
+    client.logout()
+    stranger = officer(agencies_roles=[(other_department, Role.PROCESSOR)])
+    assert _client(client, stranger).get(link).status_code == 404
