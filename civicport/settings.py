@@ -215,6 +215,10 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = get_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 # Largest file a citizen or officer may upload (dossier documents, results).
 CIVICPORT_MAX_UPLOAD_BYTES = get_int("CIVICPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Largest data file a publisher may upload to the datahub (CSV/XLSX/JSON tables, streamed).
+CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES = get_int(
+    "CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024
+)
 
 TASKS = {
     "default": {

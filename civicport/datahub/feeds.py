@@ -85,3 +85,24 @@ def feedback_statistics_publish(*, year: int, actor=None):
                      "lấy tự động từ Tổng đài 1022."),
         tags=["phản ánh", "thống kê"],
     )
+
+
+FEEDS = (("dossiers", dossier_statistics_publish), ("feedback", feedback_statistics_publish))
+
+
+def statistics_publish_all(*, year: int, actor=None) -> list[str]:
+    """Publish every module's statistics for `year`; one line per feed saying what happened
+    (a feed whose module is missing is skipped, not an error)."""
+    lines = []
+    for name, publish in FEEDS:
+        try:
+            version = publish(year=year, actor=actor)
+        except FeedMissing as exc:
+            lines.append(f"{name}: skipped — {exc}")
+            continue
+        if version is None:
+            lines.append(f"{name}: no figures for {year}, nothing published")
+        else:
+            lines.append(f"{name}: {version.resource.dataset.slug} version {version.number} "
+                         f"({version.row_count} rows)")
+    return lines
