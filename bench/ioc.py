@@ -106,7 +106,7 @@ def seed(server, args, how: str) -> dict:
         log(f"{existing} feedback reports: seeding the feedback demo at scale {scale}")
         facts["feedback_seed"] = feedback.demo(scale)
     facts["ioc_reference"] = ioc.reference()
-    facts["ioc_demo"] = ioc.demo(1)  # the plan, reports and one refresh
+    facts["ioc_demo"] = ioc.demo(1)  # the plan and reports (and a first refresh)
     facts["seed_s"] = round(time.monotonic() - began)
     log("VACUUM ANALYZE")
     psbench._sql("VACUUM ANALYZE")

@@ -158,10 +158,14 @@ def demo(scale: int = 1) -> str:
         reports = _demo_reports()
         values = _demo_values()
     from civicport.ioc.actions import indicators_refresh
+    from civicport.ioc.models import RefreshState
 
+    if RefreshState.objects.filter(last_run_at__isnull=False).exists():
+        # Live values exist: the periodic refresh keeps them, a second seed adds nothing.
+        return f"{tasks} plan tasks, {reports} report submissions, {values} values"
     refreshed = indicators_refresh(force=True)
     return (f"{tasks} plan tasks, {reports} report submissions, {values} values; "
-            f"{refreshed['stored']} live values refreshed")
+            f"{refreshed['stored']} live values computed")
 
 
 def _demo_plan() -> int:

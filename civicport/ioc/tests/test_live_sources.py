@@ -61,8 +61,10 @@ def test_demo_seed_is_idempotent(demo_modules):
     from civicport.ioc import seeding
     from civicport.ioc.models import PlanTask, ReportSubmission
 
+    from civicport.ioc.models import Event
+
     tasks, reports = PlanTask.objects.count(), ReportSubmission.objects.count()
-    values = IndicatorValue.objects.count()
+    values, events = IndicatorValue.objects.count(), Event.objects.count()
     assert tasks == 81
     total = sum(t.budget for t in PlanTask.objects.all())
     assert 399_000 <= total <= 401_000  # million VND: about 400 billion
@@ -70,6 +72,7 @@ def test_demo_seed_is_idempotent(demo_modules):
     seeding.demo(1)
     assert (PlanTask.objects.count(), ReportSubmission.objects.count()) == (tasks, reports)
     assert IndicatorValue.objects.count() == values
+    assert Event.objects.count() == events  # a second seed creates nothing
 
 
 def _now():
