@@ -59,9 +59,7 @@ def test_refresh_matches_the_modules_own_figures(demo_modules):
 
 def test_demo_seed_is_idempotent(demo_modules):
     from civicport.ioc import seeding
-    from civicport.ioc.models import PlanTask, ReportSubmission
-
-    from civicport.ioc.models import Event
+    from civicport.ioc.models import Event, PlanTask, ReportSubmission
 
     tasks, reports = PlanTask.objects.count(), ReportSubmission.objects.count()
     values, events = IndicatorValue.objects.count(), Event.objects.count()
