@@ -1,9 +1,7 @@
 """Background tasks of the IOC: the live-indicator refresh and the scheduled reports.
 
-Run them periodically, by cron or a systemd timer calling `civicport ioc_refresh` (which runs
-both once in the calling process), e.g. every 15 minutes:
-
-    */15 * * * *  cd /srv/civicport && .venv/bin/civicport ioc_refresh
+`civicport periodic` runs them (civicport/ioc/periodic.py): the refresh every 15 minutes,
+the reports check hourly. `civicport ioc_refresh` runs both once, now, in the calling process.
 
 The report schedule is decided in Asia/Ho_Chi_Minh time whatever the server's clock zone:
 the weekly report of the previous ISO week on Mondays, the monthly report of the previous
