@@ -611,10 +611,9 @@ def _plain(value) -> str:
 
 
 def upload_limit() -> int:
-    """Largest upload: CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES when the deployment sets it (data
-    files are bigger than dossier documents), else the site-wide CIVICPORT_MAX_UPLOAD_BYTES."""
-    limit = getattr(settings, "CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES", None)
-    return int(limit or getattr(settings, "CIVICPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    """Largest upload: CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES (data files are bigger than dossier
+    documents, so they have their own limit)."""
+    return int(settings.CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES)
 
 
 def save_upload(chunks, filename: str, *, limit: int | None = None) -> tuple[Path, int]:

@@ -114,7 +114,7 @@ def test_envelope_status_codes_and_unknown_action(client, site):
 
 
 def test_resource_upload_past_the_limit_is_refused(site, publisher, settings):
-    settings.CIVICPORT_MAX_UPLOAD_BYTES = 2000
+    settings.CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES = 2000
     _row, token = api_token_create(user=publisher)
     ckan = RemoteCKAN(site, apikey=token)
     ckan.action.package_create(name="lon", title="Lớn",

@@ -107,7 +107,7 @@ def test_xlsx_zip_bomb_is_refused_before_opening(department, monkeypatch):
 
 
 def test_upload_past_the_limit_is_refused_while_streaming(settings):
-    settings.CIVICPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES = 1024 * 1024
     chunks = (b"x" * 65536 for _ in range(10**6))  # would be 64 GB if read to the end
     with pytest.raises(ingest.IngestError, match="1 MB"):
         ingest.save_upload(chunks, "lon.csv")

@@ -73,7 +73,7 @@ def test_publisher_uploads_sees_errors_fixes_and_republishes(
 
 def test_upload_over_the_limit_is_refused_with_a_message(client, publisher, department,
                                                          settings):
-    settings.CIVICPORT_MAX_UPLOAD_BYTES = 1000
+    settings.CIVICPORT_DATAHUB_MAX_UPLOAD_BYTES = 1000
     client.force_login(publisher)
     response = client.post("/du-lieu/dang-tai/", {
         "title": "Quá lớn", "publisher": department.pk, "access": "open",

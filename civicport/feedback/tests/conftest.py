@@ -1,4 +1,4 @@
-"""Fixtures of the feedback tests: reference data loaded once per session, a private data dir,
+"""Fixtures of the feedback tests: reference data in every database test, a private data dir,
 and small builders."""
 
 import io
@@ -9,16 +9,25 @@ from PIL import Image
 from civicport.core.calendar import clear_calendar_cache
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Units, agencies and the feedback catalogue, once for the whole session (tests roll back
-    their own changes on top of it)."""
+_DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Units, agencies and the feedback catalogue, loaded inside each test that uses the
+    database (its transaction or flush removes them again). Not once per session: data
+    committed outside the tests outlives them and breaks other apps' tests in the same run."""
+    uses_db = request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in _DB_FIXTURES
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
     from civicport.core import seeding as core_seeding
     from civicport.feedback import seeding
 
-    with django_db_blocker.unblock():
-        core_seeding.reference()
-        seeding.reference()
+    core_seeding.reference()
+    seeding.reference()
 
 
 @pytest.fixture(autouse=True)
