@@ -8,7 +8,6 @@ from PIL import Image
 
 from civicport.core.calendar import clear_calendar_cache
 
-
 _DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
 
 
