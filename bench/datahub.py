@@ -38,7 +38,6 @@ from harness import BenchError, log
 sys.path.insert(0, str(harness.BENCH_DIR.parent))
 from civicport.datahub.encodings import encode_cp1258, encode_tcvn3, encode_vni
 
-RESULTS_DIR = harness.BENCH_DIR / "results"
 WAREHOUSE_DATASETS, WAREHOUSE_FIELDS, WAREHOUSE_ROWS = 100, 1941, 437_000
 TARGETS = {"big_ingest_s": 30.0, "throughput_ratio": 0.30, "datastore_search_p95_ms": 50.0,
            "package_search_p95_ms": 50.0}
@@ -259,10 +258,7 @@ def main(argv=None) -> int:
         return 1
     print(json.dumps(summary, ensure_ascii=False))
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        (RESULTS_DIR / f"datahub-{stamp}.json").write_text(json.dumps(summary, indent=2,
-                                                                      ensure_ascii=False))
+        harness.result_save(json.dumps(summary, indent=2, ensure_ascii=False), "datahub")
     return 0
 
 

@@ -30,14 +30,12 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import harness
 from harness import BenchError, log
 
 DATABASE = "civicport_bench_feedback"  # the only database this bench creates or drops
 POST_LUA = harness.BENCH_DIR / "feedback_post.lua"
-RESULTS_DIR = harness.BENCH_DIR / "results"
 DEMO_KEY = "o311_demo_HaiPhong2025"
 TARGETS = {"open311_requests_p95_ms": 50, "map_p95_ms": 100, "reports_per_s": 100,
            "classifier_ms": 20, "summary_year_ms": 150}
@@ -131,7 +129,7 @@ def run(args) -> dict:
         for path in paths:
             if harness._get(server.port, path, timeout=60) != 200:
                 raise BenchError(f"{path} does not answer 200")
-        map_bytes = len(_body(server, "/phan-anh/ban-do/du-lieu.json"))
+        map_bytes = len(harness.get_body(server.port, "/phan-anh/ban-do/du-lieu.json"))
         figures: dict = {}
         load = {"before": os.getloadavg()}
         figures["healthz"] = harness.measure(server, ["/healthz"], duration=args.duration)[
@@ -179,17 +177,6 @@ def run(args) -> dict:
     }
 
 
-def _body(server, path: str) -> bytes:
-    import http.client
-
-    conn = http.client.HTTPConnection(harness.HOST, server.port, timeout=60)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().read()
-    finally:
-        conn.close()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, default=667, help="300 reports per step")
@@ -202,9 +189,7 @@ def main() -> int:
         return 1
     text = json.dumps(result, ensure_ascii=False, indent=2)
     print(text)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    Path(RESULTS_DIR / f"{stamp}-feedback.json").write_text(text)
+    harness.result_save(text, "feedback")
     return 0
 
 

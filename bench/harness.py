@@ -200,14 +200,34 @@ def _server_command(server: Server, server_cmd: str | None, workers: int) -> lis
 
 def _get(port: int, path: str, timeout: float = 5) -> int:
     """Status of one GET, redirects not followed (http.client: no proxy settings apply)."""
+    return get_response(port, path, timeout)[0]
+
+
+def get_body(port: int, path: str, timeout: float = 60) -> bytes:
+    """Body of one GET (a generous timeout: checks on a busy machine are not measurements)."""
+    return get_response(port, path, timeout)[1]
+
+
+def get_response(port: int, path: str, timeout: float) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
-        response.read()
-        return response.status
+        return response.status, response.read()
     finally:
         conn.close()
+
+
+RESULTS_DIR = BENCH_DIR / "results"  # git-ignored
+
+
+def result_save(text: str, name: str) -> Path:
+    """Keep a bench's JSON as bench/results/<UTC time>-<name>.json; returns the path."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{name}.json"
+    path.write_text(text + "\n")
+    log(f"saved {path}")
+    return path
 
 
 def _wait_ready(server: Server, timeout: float) -> None:

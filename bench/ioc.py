@@ -41,7 +41,6 @@ from harness import BenchError, log
 
 SOURCE_DATABASE = "civicport_bench_ps"
 DATABASE = "civicport_bench_ioc"  # the only database this bench creates or drops
-RESULTS_DIR = harness.BENCH_DIR / "results"
 TARGET_P95_MS = 300
 REPORTS_PER_FEEDBACK_SCALE = 300  # civicport.feedback.seeding.DEMO_REPORTS_PER_SCALE
 
@@ -268,10 +267,7 @@ def main(argv=None) -> int:
     text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
     print(text)
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"{started:%Y%m%dT%H%M%SZ}-ioc.json"
-        path.write_text(text + "\n")
-        log(f"saved {path}")
+        harness.result_save(text, "ioc")
     return 0
 
 

@@ -52,7 +52,6 @@ PS_DATABASE = "civicport_bench_ps"  # the only database this bench creates or dr
 PATHS_LUA = harness.BENCH_DIR / "ps_paths.lua"
 SUBMIT_LUA = harness.BENCH_DIR / "ps_submit.lua"
 SUBMIT_ONE_LUA = harness.BENCH_DIR / "ps_submit_one.lua"
-RESULTS_DIR = harness.BENCH_DIR / "results"
 # A procedure citizens file online whose form has no file field and which needs exactly one
 # document (every seeded procedure needs at least one): Giấy xác nhận tình trạng hôn nhân,
 # at every commune committee, no fee.
@@ -906,10 +905,7 @@ def main(argv=None) -> int:
     text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
     print(text)
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"{started:%Y%m%dT%H%M%SZ}-publicservices-{args.scale}.json"
-        path.write_text(text + "\n")
-        log(f"saved {path}")
+        harness.result_save(text, f"publicservices-{args.scale}")
     return 0
 
 

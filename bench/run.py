@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 import harness
 
 URL_LISTS = harness.BENCH_DIR / "urls.toml"
-RESULTS_DIR = harness.BENCH_DIR / "results"  # git-ignored
 
 
 def seconds(text: str) -> int:
@@ -123,10 +122,7 @@ def main(argv=None, default_list="default") -> int:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        path = RESULTS_DIR / f"{started:%Y%m%dT%H%M%SZ}-{database}.json"
-        path.write_text(text + "\n")
-        harness.log(f"saved {path}")
+        harness.result_save(text, database)
     return 0
 
 

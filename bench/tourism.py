@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import quote
 
 import harness
@@ -35,7 +34,6 @@ from harness import BenchError, log
 
 DATABASE = "civicport_bench_tourism"  # the only database this bench creates or drops
 PATHS_LUA = harness.BENCH_DIR / "ps_paths.lua"
-RESULTS_DIR = harness.BENCH_DIR / "results"
 TARGETS = {"search_p95_ms": 20, "geojson_p95_ms": 100}
 QUERIES = ["banh da cua", "bánh đa cua", "BÁNH ĐA", "banh mi cay", "nem cua be", "lau cua dong",
            "banh beo", "banh duc tau", "sua do", "chao ca", "banh goi", "oc", "bun ca cay",
@@ -119,7 +117,7 @@ def run(args) -> dict:
         search_paths = [f"/api/v1/tourism/places?q={quote(q)}" for q in QUERIES]
         open_paths = [f"/api/v1/tourism/places?open_at={quote(m)}" for m in MOMENTS]
         for path in search_paths + open_paths:  # also warms each worker's caches
-            status = _status(server, path)
+            status = harness._get(server.port, path, timeout=60)
             if status != 200:
                 raise BenchError(f"{path} answers {status}")
         figures = {}
@@ -141,7 +139,7 @@ def run(args) -> dict:
             "/api/v1/tourism/geojson"]
         figures["open_at"] = _rotating(server, open_paths, args.duration, 16)
         load["after"] = os.getloadavg()
-        geojson_bytes = len(harness_get_body(server, "/api/v1/tourism/geojson"))
+        geojson_bytes = len(harness.get_body(server.port, "/api/v1/tourism/geojson"))
     checks = {
         "search_p95_ms": figures["search"]["p95_ms"] <= TARGETS["search_p95_ms"],
         "geojson_p95_ms": figures["geojson"]["p95_ms"] <= TARGETS["geojson_p95_ms"],
@@ -154,32 +152,6 @@ def run(args) -> dict:
         "total_s": round(time.monotonic() - started, 1),
         "note": "shared machine: other engineers' tests may have been running",
     }
-
-
-def _status(server, path: str) -> int:
-    """GET `path` with a generous timeout: a first request on a busy shared machine may be
-    slow, and the check is not a measurement."""
-    import http.client
-
-    conn = http.client.HTTPConnection(harness.HOST, server.port, timeout=60)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
-def harness_get_body(server, path: str) -> bytes:
-    import http.client
-
-    conn = http.client.HTTPConnection(harness.HOST, server.port, timeout=10)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().read()
-    finally:
-        conn.close()
 
 
 def main() -> int:
@@ -197,9 +169,7 @@ def main() -> int:
         return 1
     text = json.dumps(result, ensure_ascii=False, indent=2)
     print(text)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    Path(RESULTS_DIR / f"{stamp}-tourism.json").write_text(text)
+    harness.result_save(text, "tourism")
     return 0
 
 
