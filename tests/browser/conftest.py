@@ -48,13 +48,22 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+PHONE = {"width": 390, "height": 844}
+
+
+def _new_page(browser, live_server, viewport=PHONE):
+    """A page in a browser context of its own (its own cookies: one user each)."""
     context = browser.new_context(
-        base_url=live_server.url, locale="vi-VN", viewport={"width": 390, "height": 844}
+        base_url=live_server.url, locale="vi-VN", viewport=viewport, accept_downloads=True
     )
     context.set_default_timeout(15_000)
-    page = context.new_page()
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = _new_page(browser, live_server)
+    context = page.context
     yield page
     if os.environ.get("CIVICPORT_BROWSER_ARTIFACTS"):
         # Screenshots of the final state of each test, for looking at what users see.
@@ -71,3 +80,28 @@ def seeded(transactional_db):
 
     for _ in run_seeders(demo=True, scale=1):
         pass
+
+
+@pytest.fixture
+def logged_in(browser, live_server):
+    """`logged_in(username, viewport=...)`: a new page, in a context of its own, logged in as
+    that demo account (several users side by side in one test)."""
+    from playwright.sync_api import expect
+
+    from civicport.core.seeding import DEMO_PASSWORD
+
+    pages = []
+
+    def open_as(username, *, viewport=PHONE):
+        page = _new_page(browser, live_server, viewport)
+        pages.append(page)
+        page.goto("/dang-nhap/")
+        page.locator("[name=login]").fill(username)
+        page.locator("[name=password]").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+        return page
+
+    yield open_as
+    for page in pages:
+        page.context.close()

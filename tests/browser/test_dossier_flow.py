@@ -9,7 +9,6 @@ the dossier by code and phone number and downloads the result.
 import pytest
 from playwright.sync_api import expect
 
-from civicport.core.seeding import DEMO_PASSWORD
 from civicport.publicservices.models import Dossier, DossierStatus
 
 # The smallest file the content check recognises as a PDF.
@@ -27,21 +26,6 @@ def catalogue(transactional_db):
     for _ in run_seeders(demo=False):
         pass
     core_seeding.demo(1)
-
-
-def logged_in(browser, live_server, username):
-    context = browser.new_context(
-        base_url=live_server.url, locale="vi-VN", viewport={"width": 390, "height": 844},
-        accept_downloads=True,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/dang-nhap/")
-    page.locator("[name=login]").fill(username)
-    page.locator("[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
-    return page
 
 
 def open_desk(page, code):
@@ -62,13 +46,13 @@ def act(page, action, expected_status, fill=None):
 
 
 def test_citizen_files_officers_process_citizen_tracks_and_downloads(
-    browser, live_server, catalogue, tmp_path
+    logged_in, catalogue, tmp_path
 ):
     document = tmp_path / "giay-chung-sinh.pdf"
     document.write_bytes(PDF)
 
     # The citizen files the procedure online.
-    citizen = logged_in(browser, live_server, CITIZEN)
+    citizen = logged_in(CITIZEN)
     citizen.goto("/thu-tuc/1.001193/")
     citizen.get_by_test_id("submit-online").click()
     form = citizen.get_by_test_id("dossier-form")
@@ -100,10 +84,10 @@ def test_citizen_files_officers_process_citizen_tracks_and_downloads(
     assert receipt.value.path().read_bytes().startswith(b"%PDF")
 
     # The commune's one-stop desk receives it; the processor takes it up and asks for more.
-    receiver = logged_in(browser, live_server, "xa.receiver")
+    receiver = logged_in("xa.receiver")
     open_desk(receiver, code)
     act(receiver, "receive", "received")
-    processor = logged_in(browser, live_server, "xa.processor")
+    processor = logged_in("xa.processor")
     open_desk(processor, code)
     act(processor, "process", "processing")
     act(
@@ -120,7 +104,7 @@ def test_citizen_files_officers_process_citizen_tracks_and_downloads(
     expect(citizen.get_by_test_id("status")).to_contain_text("Đang xử lý")
 
     # The approver approves with the result; the desk returns it online.
-    approver = logged_in(browser, live_server, "xa.approver")
+    approver = logged_in("xa.approver")
     open_desk(approver, code)
     act(
         approver, "approve", "done",

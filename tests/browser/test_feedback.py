@@ -8,7 +8,6 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from civicport.core.seeding import DEMO_PASSWORD
 from civicport.feedback.models import Report
 
 AGENCY = "Sở Xây dựng thành phố Hải Phòng"
@@ -21,21 +20,8 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def _officer_page(browser, live_server, username):
-    context = browser.new_context(base_url=live_server.url, locale="vi-VN",
-                                  viewport={"width": 390, "height": 844})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/dang-nhap/")
-    page.locator("[name=login]").fill(username)
-    page.locator("[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
-    return page
-
-
 @pytest.mark.django_db(transaction=True)
-def test_street_light_report_from_pin_to_rating(page, browser, live_server, seeded):
+def test_street_light_report_from_pin_to_rating(page, logged_in, seeded):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
@@ -66,7 +52,7 @@ def test_street_light_report_from_pin_to_rating(page, browser, live_server, seed
     assert report.lat is not None and report.photos.count() == 1
 
     # The 1022 operator sees the suggestion and confirms it.
-    operator = _officer_page(browser, live_server, "tongdai.1022")
+    operator = logged_in("tongdai.1022")
     operator.goto("/phan-anh/can-bo/?status=triage&q=nha so 25 ngo 40")
     operator.locator(f'[data-testid="inbox-row"][data-id="{report_id}"]').get_by_test_id(
         "inbox-link").click()
@@ -77,7 +63,7 @@ def test_street_light_report_from_pin_to_rating(page, browser, live_server, seed
     expect(operator.get_by_test_id("desk-agency")).to_have_text(AGENCY)
 
     # Sở Xây dựng starts and answers.
-    agency = _officer_page(browser, live_server, "xaydung.processor")
+    agency = logged_in("xaydung.processor")
     agency.goto(f"/phan-anh/can-bo/{report_id}/")
     agency.get_by_test_id("start-submit").click()
     expect(agency.get_by_test_id("report-status")).to_have_text("Đang xử lý")

@@ -9,11 +9,11 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from civicport.core.seeding import DEMO_PASSWORD
 from civicport.ioc.models import IndicatorValue, ReportSubmission
 from civicport.ioc.periods import period_of, today
 
 DEPARTMENT = "000.00.01.H31"  # Văn phòng UBND thành phố: the demo "so.*" officers' agency
+DESKTOP = {"width": 1280, "height": 900}  # the operations room's wall screen
 
 
 def artifact(page, name):
@@ -23,30 +23,15 @@ def artifact(page, name):
         page.screenshot(path=f"test-artifacts/ioc-{name}.png", full_page=True)
 
 
-def logged_in(browser, live_server, username):
-    context = browser.new_context(
-        base_url=live_server.url, locale="vi-VN", viewport={"width": 1280, "height": 900},
-        accept_downloads=True,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/dang-nhap/")
-    page.locator("[name=login]").fill(username)
-    page.locator("[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
-    return page
-
-
 @pytest.mark.usefixtures("seeded")
-def test_report_wall_drilldown_and_monthly_pdf(browser, live_server, settings, tmp_path):
+def test_report_wall_drilldown_and_monthly_pdf(logged_in, settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path)}}}
     last_month = period_of("month", today()).previous()
 
     # 1. The department's officer submits the monthly report.
-    officer = logged_in(browser, live_server, "so.processor")
+    officer = logged_in("so.processor", viewport=DESKTOP)
     officer.goto("/dieu-hanh/")
     officer.get_by_test_id("nav-reports").click()
     officer.get_by_test_id("submit-bao-cao-thang").click()
@@ -66,7 +51,7 @@ def test_report_wall_drilldown_and_monthly_pdf(browser, live_server, settings, t
     officer.context.close()
 
     # 2. The IOC viewer's wall shows live figures from public services and feedback.
-    viewer = logged_in(browser, live_server, "ioc")
+    viewer = logged_in("ioc", viewport=DESKTOP)
     viewer.goto("/dieu-hanh/tuong/")
     expect(viewer.get_by_test_id("wall-asof")).to_contain_text("Số liệu trực tuyến")
     for code in ("CQS-03", "PS-01", "FB-01", "FB-05"):
