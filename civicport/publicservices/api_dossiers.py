@@ -168,9 +168,9 @@ def _validation_details(
     for field, errors in groups:
         name = f"form_data.{field}" if field in form_keys else fields.get(field, field)
         for error in errors:
-            message = error.message % error.params if error.params else error.message
             details.append(
-                {"field": name, "message": str(message), "code": error.code or "invalid"}
+                {"field": name, "message": citizen.error_message(error),
+                 "code": error.code or "invalid"}
             )
     return details
 
@@ -341,12 +341,12 @@ def file_upload(
             )
         except DjangoValidationError as exc:
             error = exc.error_list[0]
-            message = error.message % error.params if error.params else error.message
+            message = citizen.error_message(error)
             raise ApiError(
                 422,
                 error.code or "invalid",
-                str(message),
-                [{"field": "file", "message": str(message), "code": error.code or "invalid"}],
+                message,
+                [{"field": "file", "message": message, "code": error.code or "invalid"}],
             ) from exc
     return Status(201, row)
 
@@ -401,8 +401,7 @@ def _submission_uploads(request, procedure: Procedure) -> list[citizen.Upload]:
             file_validate(upload)
         except DjangoValidationError as exc:
             error = exc.error_list[0]
-            message = error.message % error.params if error.params else error.message
-            raise _field_error(name, str(message), error.code or "invalid") from exc
+            raise _field_error(name, citizen.error_message(error), error.code or "invalid") from exc
         uploads.append(citizen.Upload(file=upload, required_document=document))
     return uploads
 

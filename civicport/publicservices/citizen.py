@@ -253,7 +253,7 @@ def draft_problems(dossier: Dossier) -> list[str]:
         by_field = exc.error_dict if hasattr(exc, "error_dict") else {"": exc.error_list}
         for key, errors in by_field.items():
             prefix = f"{labels.get(key, key)}: " if key else ""
-            problems += [prefix + _message(e) for e in errors]
+            problems += [prefix + error_message(e) for e in errors]
     missing = missing_documents(dossier)
     if missing:
         problems.append(
@@ -262,7 +262,8 @@ def draft_problems(dossier: Dossier) -> list[str]:
     return problems
 
 
-def _message(error: ValidationError) -> str:
+def error_message(error: ValidationError) -> str:
+    """The text of one ValidationError, its parameters filled in."""
     return str(error.message % error.params) if error.params else str(error.message)
 
 
