@@ -65,6 +65,10 @@ def _database(data_dir: Path) -> dict:
         # dossiers) and never pays back on queries this short.
         options = config.setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c jit=off").strip()
+        if get_bool("DATABASE_PREPARED_STATEMENTS", True):
+            # Django turns psycopg's preparation off (None); a threshold never reached keeps
+            # its own statements unprepared and lets core.prepared ask for it explicitly.
+            options.setdefault("prepare_threshold", 2**31 - 1)
     return config
 
 
@@ -86,6 +90,8 @@ try:
     SECRET_KEY = _secret_key(DATA_DIR)
     DATABASES = {"default": _database(DATA_DIR)}
     DEBUG = get_bool("DEBUG", False)
+    # Hot lookups prepare their statement once per connection (core.prepared).
+    DATABASE_PREPARED_STATEMENTS = get_bool("DATABASE_PREPARED_STATEMENTS", True)
     BEHIND_HTTPS = get_bool("CIVICPORT_BEHIND_HTTPS", False)
     CIVICPORT_PROVINCE = get_int("CIVICPORT_PROVINCE", 31)
 except ConfigError as exc:

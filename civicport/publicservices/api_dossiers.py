@@ -75,6 +75,7 @@ from civicport.publicservices.schemas import (
     UploadKind,
     WithdrawIn,
     api_may_act,
+    tracking_body,
 )
 from civicport.publicservices.workflow import (
     ActionDenied,
@@ -461,7 +462,6 @@ def dossier_submission(
 )
 def dossier_track(
     request,
-    response: HttpResponse,
     code: Query[str, P(max_length=100, description="The dossier code on the receipt.")],
     phone: Query[
         str,
@@ -500,8 +500,9 @@ def dossier_track(
         raise ApiError(
             404, "not_found", _("No dossier matches this code and phone number or ID number.")
         )
-    response["Cache-Control"] = "no-store"
-    return dossier
+    found = JsonResponse(tracking_body(dossier))
+    found["Cache-Control"] = "no-store"
+    return found
 
 
 @router.get("/", response=list[DossierOut], auth=REQUIRED, summary="My dossiers / my inbox")

@@ -325,6 +325,39 @@ class TrackingOut(Schema):
     timeline: list[TrackingEventOut]
 
 
+def tracking_body(tracked) -> dict:
+    """`TrackingOut` of a `tracking.Tracked` as the JSON dict ninja would make, built by hand:
+    ninja's validation of the nested output costs about 0.5 ms, more than the lookup's own
+    SQL, on the platform's hottest request. A test compares the two."""
+
+    def moment(value):
+        return None if value is None else _local(value).isoformat()
+
+    def ref(item, with_id=True):
+        return {"id": item.id, "code": item.code, "name": item.name} if with_id else {
+            "code": item.code, "name": item.name}
+
+    return {
+        "code": tracked.code,
+        "status": tracked.status,
+        "status_label": str(tracked.status_label),
+        "procedure": ref(tracked.procedure, with_id=False),
+        "agency": ref(tracked.agency),
+        "current_agency": ref(tracked.current_agency),
+        "applicant_initials": tracked.applicant_initials,
+        "received_at": moment(tracked.received_at),
+        "due_at": moment(tracked.due_at),
+        "finished_at": moment(tracked.finished_at),
+        "returned_at": moment(tracked.returned_at),
+        "paused": tracked.paused,
+        "timeline": [
+            {"at": moment(e.at), "action": e.action, "label": e.label, "agency": e.agency,
+             "to_agency": e.to_agency, "status": e.status}
+            for e in tracked.timeline
+        ],
+    }
+
+
 def api_may_act(user, dossier, action: str) -> bool:
     """`workflow.may_act`, except that an action of the officer endpoint which the workflow
     also grants the applicant (`pay_fee`) is the desk's only through this API: there is no

@@ -16,6 +16,7 @@ from civicport.core.auth import api_token_create
 from civicport.core.tests import factories as core
 from civicport.core.tests.factories import router_client
 from civicport.publicservices import actions as A
+from civicport.publicservices import tracking
 from civicport.publicservices.api_dossiers import router
 from civicport.publicservices.models import (
     Dossier,
@@ -24,6 +25,7 @@ from civicport.publicservices.models import (
     DossierStatus,
     RequiredDocument,
 )
+from civicport.publicservices.schemas import TrackingOut
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import Clock, at
 
@@ -857,6 +859,17 @@ def test_tracking_by_code_and_phone_or_id_number(w):
     for secret in (w.citizen.full_name, w.citizen.phone, "Thiếu giấy tờ riêng", "031190001234"):
         assert secret not in text
     assert track(w, code, "031190001234").status_code == 200  # the citizen ID works too
+
+
+def test_tracking_answer_is_what_its_schema_gives(w):
+    # The endpoint builds its JSON by hand for speed; TrackingOut documents it.
+    dossier_id = processing(w)
+    act(w, dossier_id, "request_supplement", w.staff.processor, reason="Thiếu giấy tờ.")
+    code = Dossier.objects.get(pk=dossier_id).code
+    tracked = tracking.tracking_lookup(code=code, second_factor=w.citizen.phone, address=None)
+    expected = json.loads(TrackingOut.model_validate(tracked).model_dump_json())
+    assert len(expected["timeline"]) == 4
+    assert track(w, code, w.citizen.phone).json() == expected
 
 
 def test_tracking_answers_every_mismatch_the_same(w):
