@@ -884,7 +884,11 @@ def test_tracking_answers_every_mismatch_the_same(w):
         track(w, "", w.citizen.phone),
     ]
     assert {json.dumps(error(r, 404)) for r in answers} == {json.dumps(answers[0].json()["error"])}
-    assert error(w.api.get("/dossiers/track"), 422)["code"] == "invalid"
+    missing = error(w.api.get("/dossiers/track"), 422)
+    assert missing["code"] == "invalid"
+    assert [d["field"] for d in missing["details"]] == ["code", "phone"]
+    too_long = error(track(w, "X" * 101, w.citizen.phone), 422)
+    assert [d["field"] for d in too_long["details"]] == ["code"]
 
 
 def test_tracking_is_throttled_per_address(w, settings):
