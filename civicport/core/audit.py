@@ -108,12 +108,30 @@ def audit_seal(*, batch_size: int = SEAL_BATCH) -> int:
                 seq += 1
                 row.seq, row.prev_hash = seq, prev
                 row.hash = prev = row.compute_hash()
-            AuditEntry.objects.bulk_update(rows, ["seq", "prev_hash", "hash"])
+            _chain_write(rows)
             head.last_seq, head.last_hash = seq, prev
             head.save(update_fields=["last_seq", "last_hash"])
         sealed += len(rows)
         if len(rows) < batch_size:
             return sealed
+
+
+def _chain_write(rows: list[AuditEntry]) -> None:
+    """UPDATE the rows' seq, prev_hash and hash in one statement. Plain SQL because the ORM's
+    bulk_update (CASE per row and column) costs more CPU than the rest of the seal; UPDATE ...
+    FROM (VALUES ...) is understood by PostgreSQL and SQLite (>= 3.33) alike."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    columns = {name: quote(name) for name in ("id", "seq", "prev_hash", "hash")}
+    table = quote(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {columns['seq']} = v.column2, "
+            f"{columns['prev_hash']} = v.column3, {columns['hash']} = v.column4 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.{columns['id']} = v.column1",
+            [value for row in rows for value in (row.pk, row.seq, row.prev_hash, row.hash)],
+        )
 
 
 @dataclass
