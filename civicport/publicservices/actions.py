@@ -260,7 +260,8 @@ def dossier_draft_save(
     expected_version: int | None = None,
 ) -> Dossier:
     """Create or update the applicant's draft; nothing is validated but the shape, since a
-    draft may be incomplete. The form is checked in full on submit."""
+    draft may be incomplete. The form is checked in full on submit. A new draft comes back
+    with its events and files loaded."""
     _procedure_offered_check(procedure=procedure, agency=agency, online=True)
     if not isinstance(form_data, dict):
         raise _invalid("form_data", _("The form data must be an object."), "invalid")
@@ -282,10 +283,12 @@ def dossier_draft_save(
             channel=Channel.ONLINE, status=DossierStatus.DRAFT, form_data=form_data,
             created_at=now, **_applicant_contact(applicant),
         )
-        _record(
+        event = _record(
             dossier=draft, actor=applicant, action="draft_save", from_status="",
             agency_id=agency.pk, at=now,
         )
+    event.agency = agency
+    _related_known(draft, events=[event], files=[])
     return draft
 
 

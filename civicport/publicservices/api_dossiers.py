@@ -245,7 +245,7 @@ def dossier_create(request, payload: DossierCreateIn):
             agency=agency,
             form_data=payload.form_data,
         )
-    return Status(201, _detail(draft.pk))
+    return Status(201, draft)  # loaded by the action: no re-read
 
 
 @router.patch(

@@ -411,7 +411,9 @@ def draft_save_with_files(
             applicant=applicant, procedure=procedure, agency=agency, form_data=form_data,
             dossier=dossier, expected_version=expected_version,
         )
-        _store_documents(draft, uploads, applicant)
+        if _store_documents(draft, uploads, applicant):
+            # A new draft comes back with its (no) files loaded: forget that list.
+            getattr(draft, "_prefetched_objects_cache", {}).pop("files", None)
         _prune_slot_files(draft)
     return draft
 
