@@ -744,10 +744,15 @@ def _end_values(fresh: Dossier, now: datetime) -> dict:
     }
 
 
-def procedure_agency(procedure: Procedure, agency_id: int) -> Agency | None:
-    """The agency `agency_id` if it handles `procedure`, else None. Remembered on the
-    procedure object, so the actions' own check of the pair needs no second query."""
-    agency = procedure.agencies.filter(pk=agency_id).first()
+def procedure_agency(procedure: Procedure, agency_id: int | None) -> Agency | None:
+    """The agency `agency_id` if it handles `procedure`; without an id, the one active agency
+    handling it; else None. Remembered on the procedure object, so the actions' own check of
+    the pair needs no second query."""
+    if agency_id is None:
+        agencies = list(procedure.agencies.filter(is_active=True)[:2])
+        agency = agencies[0] if len(agencies) == 1 else None
+    else:
+        agency = procedure.agencies.filter(pk=agency_id).first()
     if agency is not None:
         procedure.__dict__.setdefault("_offered_by", set()).add(agency.pk)
     return agency

@@ -206,16 +206,13 @@ def _form_keys(procedure: Procedure) -> frozenset:
 
 
 def _agency_for(procedure: Procedure, agency_id: int | None) -> Agency:
-    if agency_id is None:
-        agencies = list(procedure.agencies.filter(is_active=True)[:2])
-        if len(agencies) != 1:
-            raise _field_error(
-                "agency_id",
-                _("Choose the agency that should receive the dossier."),
-                "agency_required",
-            )
-        return agencies[0]
     agency = actions.procedure_agency(procedure, agency_id)
+    if agency is None and agency_id is None:
+        raise _field_error(
+            "agency_id",
+            _("Choose the agency that should receive the dossier."),
+            "agency_required",
+        )
     if agency is None:
         raise _field_error(
             "agency_id", _("This agency does not handle this procedure."), "agency_not_offering"
