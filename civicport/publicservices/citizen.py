@@ -491,8 +491,11 @@ def _submitted_by(applicant, key: str) -> Dossier | None:
     the key is someone else's (a key names one submission of one dossier)."""
     if not key:
         return None
-    found = Dossier.objects.filter(submit_key=key).first()
-    if found is not None and found.applicant_id != getattr(applicant, "pk", None):
+    # Two columns, not the whole row: nearly always nothing is found.
+    found = Dossier.objects.filter(submit_key=key).values_list("pk", "applicant_id").first()
+    if found is None:
+        return None
+    if found[1] != getattr(applicant, "pk", None):
         raise ValidationError(
             {
                 "submit_key": ValidationError(
@@ -501,7 +504,7 @@ def _submitted_by(applicant, key: str) -> Dossier | None:
                 )
             }
         )
-    return found
+    return Dossier.objects.get(pk=found[0])
 
 
 def supplement_provide(
