@@ -10,11 +10,12 @@ Writing happens in two steps so that no business transaction waits for another o
    caller's transaction, without any lock: it commits or rolls back with the change it
    records, so nothing is audited that did not happen and nothing that happened is missed;
 2. right after that transaction commits (`transaction.on_commit`), `audit_seal` locks the
-   single AuditHead row in a short transaction of its own and chains every committed
-   unsealed entry, in insertion (id) order: seq, prev_hash, hash. The head lock is held for
-   a handful of statements, never for the length of a business transaction. A seal that
+   single AuditHead row in a short transaction of its own and chains that transaction's
+   entries, in insertion (id) order: seq, prev_hash, hash. The head lock is held for a
+   handful of statements, never for the length of a business transaction. A seal that
    fails, or a process that dies between commit and seal, leaves entries unsealed; the
-   periodic job `core.audit_seal` (core/periodic.py) and `civicport audit seal` chain them.
+   periodic job `core.audit_seal` (core/periodic.py) and `civicport audit seal` chain all
+   of those, oldest first.
 
 The chain order is the order of sealing, so two entries of one transaction stay in the order
 they were recorded, and an entry is never sealed before the transaction that wrote it has
@@ -64,15 +65,18 @@ def audit_append(entries: list[AuditEntry]) -> list[AuditEntry]:
     inside the transaction of the change they record."""
     AuditEntry.objects.bulk_create(entries)
     connection = transaction.get_connection()
-    # One seal per transaction is enough: it chains every committed unsealed entry.
-    if not (
-        connection.in_atomic_block
-        and any(
-            isinstance(func, _SealAfterCommit) and not func.ran
-            for _sids, func, _robust in connection.run_on_commit
-        )
-    ):
-        transaction.on_commit(_SealAfterCommit(), robust=True)
+    # One seal per transaction, for all the entries it writes.
+    pending = connection.in_atomic_block and next(
+        (
+            func for _sids, func, _robust in connection.run_on_commit
+            if isinstance(func, _SealAfterCommit) and not func.ran
+        ),
+        None,
+    )
+    if pending:
+        pending.ids.extend(entry.pk for entry in entries)
+    else:
+        transaction.on_commit(_SealAfterCommit([entry.pk for entry in entries]), robust=True)
     return entries
 
 
@@ -83,24 +87,34 @@ def audit_record(*, actor, action: str, obj=None, data: dict | None = None) -> A
 
 
 class _SealAfterCommit:
-    """The on-commit seal of one transaction (`ran` tells a pending one from a done one)."""
+    """The on-commit seal of one transaction's entries (`ran` tells a pending one from a
+    done one)."""
 
-    ran = False
+    def __init__(self, ids: list[int]):
+        self.ids, self.ran = ids, False
 
     def __call__(self) -> None:
         self.ran = True
-        audit_seal()
+        audit_seal(ids=self.ids)
 
 
-def audit_seal(*, batch_size: int = SEAL_BATCH) -> int:
-    """Chain every committed unsealed entry, oldest first; returns how many were sealed."""
+def audit_seal(*, batch_size: int = SEAL_BATCH, ids: list[int] | None = None) -> int:
+    """Chain the committed unsealed entries, oldest first: those of `ids` (the after-commit
+    seal of a transaction, found by primary key), or all of them (leftovers). Returns how
+    many were sealed.
+
+    The full search (`seq IS NULL`) also passes the index entries that earlier seals left
+    dead until VACUUM removes them: fine once a minute, not after every commit."""
     sealed = 0
     while True:
         with transaction.atomic():
             # Lock first, then read: under READ COMMITTED the read sees every entry committed
             # before the lock was granted, and none another sealer has already chained.
             head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-            rows = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            unsealed = AuditEntry.objects.filter(seq__isnull=True)
+            if ids is not None:
+                unsealed = unsealed.filter(pk__in=ids)
+            rows = list(unsealed.order_by("id")[:batch_size])
             if not rows:
                 return sealed
             seq, prev = head.last_seq, head.last_hash

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from civicport.core import schedule
+from civicport.core import audit, schedule
 from civicport.core.audit import audit_record, audit_seal, audit_verify
 from civicport.core.models import AuditEntry, AuditHead
 
@@ -135,6 +135,34 @@ def test_leftovers_are_sealed_in_order_by_the_periodic_job(db, capsys):
     call_command("audit", "seal")
     assert "1 entries sealed" in capsys.readouterr().out
     assert audit_verify().checked == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seal_that_never_ran_is_made_up_by_the_periodic_job(monkeypatch):
+    with monkeypatch.context() as patched:
+        # The process dies between the commit and its seal.
+        patched.setattr(audit._SealAfterCommit, "__call__", lambda self: None)
+        with transaction.atomic():
+            audit_record(actor=None, action="test.lost")
+    with transaction.atomic():
+        audit_record(actor=None, action="test.next")
+    # Each transaction's seal chains its own entries (found by id, whatever else waits).
+    assert AuditEntry.objects.get(action="test.next").seq == 1
+    assert AuditEntry.objects.get(action="test.lost").seq is None
+    assert audit_seal() == 1
+    assert AuditEntry.objects.get(action="test.lost").seq == 2
+    assert (audit_verify().ok, audit_verify().unsealed) == (True, 0)
+
+
+def test_a_seal_after_the_periodic_job_chains_nothing_twice(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        audit_record(actor=None, action="test.raced")
+    assert audit_seal() == 1  # the periodic job ran between the commit and the seal
+    callbacks[0]()
+    assert (audit_verify().ok, audit_verify().checked) == (True, 1)
+    assert AuditHead.objects.get().last_seq == 1
 
 
 def test_seal_works_in_batches(db):
