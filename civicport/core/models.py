@@ -238,7 +238,7 @@ class MakeupWorkday(models.Model):
 
 
 class AuditHead(models.Model):
-    """Single row holding the chain's last hash; locking it serialises appends."""
+    """Single row holding the chain's last hash; locking it serialises sealing (audit.py)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
@@ -249,9 +249,12 @@ class AuditHead(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One append-only, hash-chained record of who did what to which object."""
+    """One append-only, hash-chained record of who did what to which object.
 
-    seq = models.BigIntegerField(unique=True)
+    Written unsealed (`seq` NULL, no hashes) in the transaction of the change it records;
+    sealed into the chain right after that commits (see core/audit.py)."""
+
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -261,8 +264,8 @@ class AuditEntry(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -271,7 +274,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self):
-        return f"#{self.seq} {self.action}"
+        return f"#{self.seq or '-'} {self.action}"
 
     def compute_hash(self) -> str:
         payload = json.dumps(

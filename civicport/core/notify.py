@@ -54,35 +54,49 @@ def notification_send(
     context: dict,
     idempotency_key: str,
     language: str = BASE_LANGUAGE,
+    new_key: bool = False,
 ) -> Notification:
     """Render and store a notification, and queue its delivery when the transaction commits.
 
     Raises ValidationError (nothing written) for an unknown channel, a malformed e-mail address
     or a non-Vietnamese phone number. The same `idempotency_key` again returns the stored row,
     whatever the other arguments, and queues nothing.
+
+    `new_key=True` says the key names something created in the caller's transaction (e.g. a
+    new dossier event), so no notification can have it yet: the lookup and the savepoint
+    that guard against a duplicate are skipped (a duplicate would fail the transaction).
     """
     _check_template(channel, template)
     recipient = _clean(channel, recipient, idempotency_key)
-    existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     subject, body = render_notification(
         channel=channel, template=template, context=context, language=language
     )
+    row = Notification(
+        channel=channel,
+        recipient=recipient,
+        template=template,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+    if new_key:
+        row.save(force_insert=True)
+        return _queued(row)
     try:
         # The savepoint keeps the caller's transaction usable when a concurrent call with the
         # same key wins the unique constraint.
         with transaction.atomic():
-            notification = Notification.objects.create(
-                channel=channel,
-                recipient=recipient,
-                template=template,
-                subject=subject,
-                body=body,
-                idempotency_key=idempotency_key,
-            )
+            row.save(force_insert=True)
     except IntegrityError:
         return Notification.objects.get(idempotency_key=idempotency_key)
+    return _queued(row)
+
+
+def _queued(notification: Notification) -> Notification:
     # robust: the caller's change is already committed; a queue failure must not turn it into an
     # error page. It is logged, and the row stays pending.
     transaction.on_commit(partial(_enqueue, notification.pk), robust=True)

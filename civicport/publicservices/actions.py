@@ -29,6 +29,7 @@ Decisions (see also deadlines.py):
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -40,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicport.core.access import can_act
-from civicport.core.audit import audit_record
+from civicport.core.audit import audit_append, audit_entry
 from civicport.core.auth import normalize_phone
 from civicport.core.calendar import add_working_hours, working_time_between
 from civicport.core.models import Agency, Membership, Notification, Role, User, Ward
@@ -51,6 +52,7 @@ from civicport.publicservices.models import (
     Channel,
     Dossier,
     DossierEvent,
+    DossierFile,
     DossierStatus,
     Procedure,
     ProcedureLevel,
@@ -87,9 +89,11 @@ __all__ = [
     "dossier_return",
     "dossier_stop",
     "dossier_submit",
+    "dossier_submit_new",
     "dossier_supply",
     "dossier_withdraw",
     "form_validate",
+    "procedure_agency",
     "step_reminders_send",
 ]
 
@@ -134,9 +138,9 @@ def _apply(
     """
     with transaction.atomic():
         fresh = (
-            # Lock the dossier row only, not the joined procedure (shared by every dossier).
+            # Lock the dossier row only, not the joined rows (shared by many dossiers).
             Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure", "applicant")
+            .select_related("procedure", "applicant", "agency", "current_step")
             .get(pk=dossier.pk)
         )
         permission_check(actor, fresh, action)
@@ -150,13 +154,26 @@ def _apply(
         values.update(status=to_status, version=F("version") + 1, updated_at=now)
         if Dossier.objects.filter(pk=fresh.pk, version=fresh.version).update(**values) != 1:
             raise ConflictError()  # unreachable under the row lock; kept for safety
-        fresh.refresh_from_db()
+        _written(fresh, values)
         _record(
             dossier=fresh, actor=actor, action=action, from_status=from_status,
             agency_id=acting_agency_id, at=now, note=note,
             data={**_changed(before, _tracked(fresh)), **(data or {})},
         )
     return fresh
+
+
+def _written(fresh: Dossier, values: dict) -> None:
+    """Set what the update wrote on the locked row in memory: no re-read (the row lock
+    guarantees nobody else changed it). Only expressions other than the version bump are
+    read back from the database."""
+    values = {**values, "version": fresh.version + 1}
+    computed = [name for name, value in values.items() if hasattr(value, "resolve_expression")]
+    for name, value in values.items():
+        if name not in computed:
+            setattr(fresh, name, value)
+    if computed:
+        fresh.refresh_from_db(fields=computed)
 
 
 def _tracked(dossier: Dossier) -> dict:
@@ -172,27 +189,58 @@ def _changed(before: dict, after: dict) -> dict:
     return {key: [before[key], after[key]] for key in before if before[key] != after[key]}
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One recorded change: the event's fields and the dossier's code and version after it."""
+
+    action: str
+    from_status: str
+    to_status: str
+    agency_id: int | None
+    code: str
+    version: int
+    note: str
+    data: dict
+
+
 def _record(
     *, dossier: Dossier, actor, action: str, from_status: str, agency_id: int | None,
     at: datetime, note: str = "", data: dict | None = None,
 ) -> DossierEvent:
     """Event, audit entry and applicant notifications of one change (inside its transaction)."""
-    event = DossierEvent.objects.create(
-        dossier=dossier, at=at, actor=_user_or_none(actor), action=action,
-        from_status=from_status, to_status=dossier.status, agency_id=agency_id, note=note,
-        data=data or {},
+    step = _Step(
+        action, from_status, dossier.status, agency_id, dossier.code or "", dossier.version,
+        note, data or {},
     )
-    audit_record(
-        actor=actor, action=f"dossier.{action}", obj=dossier,
-        data={
-            "code": dossier.code or "", "from": from_status, "to": dossier.status,
-            "version": dossier.version, "event": event.pk, **({"note": note} if note else {}),
-            **(data or {}),
-        },
-    )
-    if action in NOTIFY_TEMPLATES:
-        _notify_applicant(dossier=dossier, event=event, template=NOTIFY_TEMPLATES[action])
-    return event
+    return _record_steps(dossier=dossier, actor=actor, at=at, steps=[step])[0]
+
+
+def _record_steps(*, dossier: Dossier, actor, at: datetime, steps: list[_Step]) -> list:
+    """`_record` of several changes at once: one INSERT for the events, one for the audit
+    entries; the applicant is notified of those that have a template."""
+    events = DossierEvent.objects.bulk_create([
+        DossierEvent(
+            dossier=dossier, at=at, actor=_user_or_none(actor), action=step.action,
+            from_status=step.from_status, to_status=step.to_status, agency_id=step.agency_id,
+            note=step.note, data=step.data,
+        )
+        for step in steps
+    ])
+    audit_append([
+        audit_entry(
+            actor=actor, action=f"dossier.{step.action}", obj=dossier, at=at,
+            data={
+                "code": step.code, "from": step.from_status, "to": step.to_status,
+                "version": step.version, "event": event.pk,
+                **({"note": step.note} if step.note else {}), **step.data,
+            },
+        )
+        for step, event in zip(steps, events, strict=True)
+    ])
+    for step, event in zip(steps, events, strict=True):
+        if step.action in NOTIFY_TEMPLATES:
+            _notify_applicant(dossier=dossier, event=event, template=NOTIFY_TEMPLATES[step.action])
+    return events
 
 
 def _user_or_none(actor) -> User | None:
@@ -212,7 +260,8 @@ def dossier_draft_save(
     expected_version: int | None = None,
 ) -> Dossier:
     """Create or update the applicant's draft; nothing is validated but the shape, since a
-    draft may be incomplete. The form is checked in full on submit."""
+    draft may be incomplete. The form is checked in full on submit. A new draft comes back
+    with its events and files loaded."""
     _procedure_offered_check(procedure=procedure, agency=agency, online=True)
     if not isinstance(form_data, dict):
         raise _invalid("form_data", _("The form data must be an object."), "invalid")
@@ -234,10 +283,12 @@ def dossier_draft_save(
             channel=Channel.ONLINE, status=DossierStatus.DRAFT, form_data=form_data,
             created_at=now, **_applicant_contact(applicant),
         )
-        _record(
+        event = _record(
             dossier=draft, actor=applicant, action="draft_save", from_status="",
             agency_id=agency.pk, at=now,
         )
+    event.agency = agency
+    _related_known(draft, events=[event], files=[])
     return draft
 
 
@@ -248,39 +299,17 @@ def dossier_submit(*, dossier: Dossier, submit_key: str, applicant: User | None 
     second submit of a dossier already submitted returns it unchanged. Web and API callers
     pass the requesting user as `applicant`; without it the dossier's own applicant acts.
     """
-    key = (submit_key or "").strip()
-    if not key or len(key) > SUBMIT_KEY_MAX:
-        raise _invalid(
-            "submit_key",
-            _("The submission key must have 1 to 64 characters."),
-            "invalid_submit_key",
-        )
+    key = _submit_key_clean(submit_key)
     if applicant is not None and dossier.applicant_id != applicant.pk:
         raise action_denied("submit")
     actor = applicant or dossier.applicant
     earlier = _submitted_with_key(key, dossier)
     if earlier is not None:
         return earlier
-
-    def changes(fresh: Dossier, now: datetime) -> dict:
-        _procedure_offered_check(procedure=fresh.procedure, agency=fresh.agency, online=True)
-        cleaned = form_validate(fresh.procedure.form_schema, fresh.form_data)
-        from_form = _form_applicant_fields(fresh.procedure.form_schema, cleaned)
-        if fresh.applicant_phone:
-            # The account's phone stays the contact (and tracking) number; the form's
-            # fills in only for accounts registered with an e-mail address.
-            from_form.pop("applicant_phone", None)
-        return {
-            "form_data": cleaned, "submit_key": key, "submitted_at": now,
-            "channel": Channel.ONLINE,
-            **from_form,
-            **_receipt_values(fresh, now, received=False),
-        }
-
     try:
         return _apply(
             dossier=dossier, actor=actor, action="submit", expected_version=None,
-            changes=changes,
+            changes=lambda fresh, now: _submit_values(fresh, key, now),
         )
     except TransitionError:
         current = Dossier.objects.get(pk=dossier.pk)
@@ -293,6 +322,90 @@ def dossier_submit(*, dossier: Dossier, submit_key: str, applicant: User | None 
         if earlier is None:
             raise
         return earlier
+
+
+def dossier_submit_new(
+    *,
+    applicant: User,
+    procedure: Procedure,
+    agency: Agency,
+    form_data: dict,
+    submit_key: str,
+    attach: Callable[[Dossier], list[DossierFile]] | None = None,
+) -> Dossier:
+    """`dossier_draft_save` of a new draft followed by `dossier_submit`, written at once: the
+    same checks, the same two events and audit entries (draft save, submit) and the receipt
+    notification, but one INSERT of the submitted row instead of a draft re-read and updated.
+
+    `attach(dossier)` runs in the same transaction once the row exists and returns the files
+    it stored. The dossier comes back with its events and files loaded. A `submit_key` already
+    taken raises IntegrityError (nothing is kept): the caller looks up who has it.
+    """
+    key = _submit_key_clean(submit_key)
+    if not (applicant and applicant.is_authenticated and applicant.is_active):
+        raise action_denied("draft_save")
+    if not isinstance(form_data, dict):
+        raise _invalid("form_data", _("The form data must be an object."), "invalid")
+    with transaction.atomic():
+        now = timezone.now()
+        dossier = Dossier(
+            procedure=procedure, agency=agency, current_agency=agency, applicant=applicant,
+            channel=Channel.ONLINE, status=DossierStatus.DRAFT, form_data=form_data,
+            created_at=now, **_applicant_contact(applicant),
+        )
+        draft = _tracked(dossier)
+        for name, value in _submit_values(dossier, key, now).items():
+            setattr(dossier, name, value)
+        dossier.status, dossier.version = DossierStatus.NEW, 2  # saved (1), then submitted
+        dossier.save(force_insert=True)
+        files = attach(dossier) if attach else []
+        events = _record_steps(dossier=dossier, actor=applicant, at=now, steps=[
+            _Step("draft_save", "", DossierStatus.DRAFT, agency.pk, "", 1, "", {}),
+            _Step("submit", DossierStatus.DRAFT, DossierStatus.NEW, agency.pk, dossier.code,
+                  2, "", _changed(draft, _tracked(dossier))),
+        ])
+    for event in events:
+        event.agency = agency
+    _related_known(dossier, events=events, files=files)
+    return dossier
+
+
+def _submit_key_clean(submit_key: str) -> str:
+    key = (submit_key or "").strip()
+    if not key or len(key) > SUBMIT_KEY_MAX:
+        raise _invalid(
+            "submit_key",
+            _("The submission key must have 1 to 64 characters."),
+            "invalid_submit_key",
+        )
+    return key
+
+
+def _submit_values(fresh: Dossier, key: str, now: datetime) -> dict:
+    """What submitting the draft `fresh` writes: the form checked in full, the applicant's
+    details from it, the code, the appointment and the first step."""
+    _procedure_offered_check(procedure=fresh.procedure, agency=fresh.agency, online=True)
+    cleaned = form_validate(fresh.procedure.form_schema, fresh.form_data)
+    from_form = _form_applicant_fields(fresh.procedure.form_schema, cleaned)
+    if fresh.applicant_phone:
+        # The account's phone stays the contact (and tracking) number; the form's
+        # fills in only for accounts registered with an e-mail address.
+        from_form.pop("applicant_phone", None)
+    return {
+        "form_data": cleaned, "submit_key": key, "submitted_at": now,
+        "channel": Channel.ONLINE,
+        **from_form,
+        **_receipt_values(fresh, now, received=False),
+    }
+
+
+def _related_known(dossier: Dossier, **rows: list) -> None:
+    """Make `dossier.<name>.all()` answer `rows[name]` without a query (as a prefetch would)."""
+    cache = dossier.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, found in rows.items():
+        queryset = getattr(dossier, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = list(found), True
+        cache[name] = queryset
 
 
 def _submitted_with_key(key: str, dossier: Dossier) -> Dossier | None:
@@ -568,12 +681,13 @@ def dossier_rate(
 def _receipt_values(fresh: Dossier, now: datetime, *, received: bool) -> dict:
     """Code, appointment and first step of a dossier entering the system at `now`."""
     due = deadlines.due_compute(procedure=fresh.procedure, start=now)
+    first = fresh.procedure.steps.select_related("agency").order_by("order").first()
     values = {
+        # The counter stays locked until commit: take it as late as possible.
         "code": dossier_code_next(agency=fresh.agency, day=deadlines.local_day(now)),
         "received_at": now, "due_at": due, "original_due_at": due,
         "fee_amount": fresh.procedure.fee_amount,
     }
-    first = fresh.procedure.steps.order_by("order").first()
     values |= _enter_step(fresh, first, now)
     if received:
         fresh.current_step = first
@@ -630,10 +744,26 @@ def _end_values(fresh: Dossier, now: datetime) -> dict:
     }
 
 
+def procedure_agency(procedure: Procedure, agency_id: int | None) -> Agency | None:
+    """The agency `agency_id` if it handles `procedure`; without an id, the one active agency
+    handling it; else None. Remembered on the procedure object, so the actions' own check of
+    the pair needs no second query."""
+    if agency_id is None:
+        agencies = list(procedure.agencies.filter(is_active=True)[:2])
+        agency = agencies[0] if len(agencies) == 1 else None
+    else:
+        agency = procedure.agencies.filter(pk=agency_id).first()
+    if agency is not None:
+        procedure.__dict__.setdefault("_offered_by", set()).add(agency.pk)
+    return agency
+
+
 def _procedure_offered_check(*, procedure: Procedure, agency: Agency, online: bool) -> None:
     if not procedure.is_active:
         raise _invalid("procedure", _("This procedure is no longer offered."), "procedure_inactive")
-    if not procedure.agencies.filter(pk=agency.pk).exists():
+    if agency.pk not in procedure.__dict__.get("_offered_by", ()) and not (
+        procedure.agencies.filter(pk=agency.pk).exists()
+    ):
         raise _invalid(
             "agency", _("This agency does not handle this procedure."), "agency_not_offering"
         )
@@ -757,6 +887,7 @@ def _notify_applicant(*, dossier: Dossier, event: DossierEvent, template: str) -
             notification_send(
                 channel=channel, recipient=recipient, template=template, context=context,
                 idempotency_key=f"dossier:{dossier.pk}:{event.pk}:{channel}", language=language,
+                new_key=True,  # the event is new in this transaction
             )
         except ValidationError as exc:
             # A bad phone or address must not undo the dossier's change: log and go on.

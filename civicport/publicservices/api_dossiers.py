@@ -49,7 +49,7 @@ from civicport.core.api_auth import REQUIRED
 from civicport.core.auth import client_address
 from civicport.core.models import Agency, Role
 from civicport.publicservices import actions, citizen, queries, tracking
-from civicport.publicservices.files import dossier_file_store, file_validate
+from civicport.publicservices.files import dossier_file_store, inspect_upload
 from civicport.publicservices.models import (
     Dossier,
     DossierEvent,
@@ -207,16 +207,13 @@ def _form_keys(procedure: Procedure) -> frozenset:
 
 
 def _agency_for(procedure: Procedure, agency_id: int | None) -> Agency:
-    if agency_id is None:
-        agencies = list(procedure.agencies.filter(is_active=True)[:2])
-        if len(agencies) != 1:
-            raise _field_error(
-                "agency_id",
-                _("Choose the agency that should receive the dossier."),
-                "agency_required",
-            )
-        return agencies[0]
-    agency = Agency.objects.filter(pk=agency_id).first()
+    agency = actions.procedure_agency(procedure, agency_id)
+    if agency is None and agency_id is None:
+        raise _field_error(
+            "agency_id",
+            _("Choose the agency that should receive the dossier."),
+            "agency_required",
+        )
     if agency is None:
         raise _field_error(
             "agency_id", _("This agency does not handle this procedure."), "agency_not_offering"
@@ -246,7 +243,7 @@ def dossier_create(request, payload: DossierCreateIn):
             agency=agency,
             form_data=payload.form_data,
         )
-    return Status(201, _detail(draft.pk))
+    return Status(201, draft)  # loaded by the action: no re-read
 
 
 @router.patch(
@@ -399,11 +396,11 @@ def _submission_uploads(request, procedure: Procedure) -> list[citizen.Upload]:
                 name, _("This procedure has no such document."), "unknown_document"
             )
         try:
-            file_validate(upload)
+            checked = inspect_upload(upload)
         except DjangoValidationError as exc:
             error = exc.error_list[0]
             raise _field_error(name, citizen.error_message(error), error.code or "invalid") from exc
-        uploads.append(citizen.Upload(file=upload, required_document=document))
+        uploads.append(citizen.Upload(file=upload, required_document=document, checked=checked))
     return uploads
 
 
@@ -433,7 +430,7 @@ def dossier_submission(
     `POST /{id}/submit`) no draft is left behind. 201 with the submitted dossier (its code and
     appointment); a retry with the same `Idempotency-Key` answers 200 with the same dossier.
     The same as `POST /`, `POST /{id}/files` and `POST /{id}/submit` in one round trip."""
-    procedure = Procedure.objects.filter(code=procedure_code).first()
+    procedure = Procedure.objects.filter(code=procedure_code).prefetch_related("documents").first()
     if procedure is None:
         raise _field_error("procedure_code", _("No procedure has this code."), "unknown_procedure")
     try:
@@ -451,7 +448,8 @@ def dossier_submission(
             applicant=request.user, procedure=procedure, agency=agency, form_data=answers,
             uploads=uploads, submit_key=idempotency_key,
         )
-    return Status(201 if created else 200, _detail(dossier.pk))
+    # A new dossier comes back with everything the answer shows: no re-read.
+    return Status(201, dossier) if created else Status(200, _detail(dossier.pk))
 
 
 # The platform's hottest request reads its two parameters by hand: ninja's parameter model

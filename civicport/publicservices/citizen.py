@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from civicport.core.models import Agency, Ward
 from civicport.publicservices import actions
 from civicport.publicservices.actions import form_validate
-from civicport.publicservices.files import dossier_file_store
+from civicport.publicservices.files import Inspection, dossier_file_store, inspect_upload
 from civicport.publicservices.models import (
     Dossier,
     DossierEvent,
@@ -151,14 +151,19 @@ def slot_files(dossier: Dossier | None) -> dict[str, DossierFile]:
     if dossier is None or dossier.pk is None:
         return {}
     rows = dossier.files.filter(kind=FileKind.DOCUMENT).order_by("uploaded_at", "pk")
-    slots: dict[str, DossierFile] = {}
-    by_hash: dict[str, DossierFile] = {}
-    for row in rows:
-        if row.required_document_id is not None:
-            slots[f"doc-{row.required_document_id}"] = row
+    return _slots(((row.required_document_id, row.sha256, row) for row in rows), dossier.form_data)
+
+
+def _slots(files, form_data) -> dict:
+    """Slot name -> item, from (required document id or None, sha256, item) in upload order:
+    a later file of a slot replaces the earlier one."""
+    slots, by_hash = {}, {}
+    for document_id, sha256, item in files:
+        if document_id is not None:
+            slots[f"doc-{document_id}"] = item
         else:
-            by_hash[row.sha256] = row
-    for key, value in (dossier.form_data or {}).items():
+            by_hash[sha256] = item
+    for key, value in (form_data or {}).items():
         if isinstance(value, dict) and value.get("sha256") in by_hash:
             slots[key] = by_hash[value["sha256"]]
     return slots
@@ -166,16 +171,32 @@ def slot_files(dossier: Dossier | None) -> dict[str, DossierFile]:
 
 def missing_documents(dossier: Dossier) -> list[str]:
     """Names of required uploads (documents and required file fields) the draft lacks."""
-    present = slot_files(dossier)
+    return _missing(dossier.procedure, slot_files(dossier))
+
+
+def _missing(procedure: Procedure, present) -> list[str]:
     missing = [
-        doc.name for doc in dossier.procedure.documents.all()
+        doc.name for doc in procedure.documents.all()
         if doc.is_required and f"doc-{doc.pk}" not in present
     ]
     missing += [
-        item.get("label") or item["key"] for item in file_items(dossier.procedure.form_schema)
+        item.get("label") or item["key"] for item in file_items(procedure.form_schema)
         if item.get("required") and item["key"] not in present
     ]
     return missing
+
+
+def _documents_required_check(missing: list[str]) -> None:
+    if missing:
+        raise ValidationError(
+            {
+                "documents": ValidationError(
+                    _("Upload the required documents: %(names)s.")
+                    % {"names": "; ".join(missing)},
+                    code="document_required",
+                )
+            }
+        )
 
 
 def file_items(schema) -> list[dict]:
@@ -368,6 +389,7 @@ class Upload:
     file: object
     required_document: RequiredDocument | None = None
     key: str = ""
+    checked: Inspection | None = None  # from `files.inspect_upload`, not to read it twice
 
 
 def draft_save_with_files(
@@ -389,11 +411,9 @@ def draft_save_with_files(
             applicant=applicant, procedure=procedure, agency=agency, form_data=form_data,
             dossier=dossier, expected_version=expected_version,
         )
-        for upload in uploads:
-            dossier_file_store(
-                dossier=draft, upload=upload.file, kind=FileKind.DOCUMENT,
-                required_document=upload.required_document, user=applicant,
-            )
+        if _store_documents(draft, uploads, applicant):
+            # A new draft comes back with its (no) files loaded: forget that list.
+            getattr(draft, "_prefetched_objects_cache", {}).pop("files", None)
         _prune_slot_files(draft)
     return draft
 
@@ -413,18 +433,18 @@ def draft_submit(*, applicant, dossier: Dossier, submit_key: str) -> Dossier:
     """Submit the applicant's draft (idempotent on `submit_key`, see `actions.dossier_submit`);
     a draft lacking a required document gets ValidationError `document_required`."""
     if dossier.status == S.DRAFT:
-        missing = missing_documents(dossier)
-        if missing:
-            raise ValidationError(
-                {
-                    "documents": ValidationError(
-                        _("Upload the required documents: %(names)s.")
-                        % {"names": "; ".join(missing)},
-                        code="document_required",
-                    )
-                }
-            )
+        _documents_required_check(missing_documents(dossier))
     return actions.dossier_submit(dossier=dossier, submit_key=submit_key, applicant=applicant)
+
+
+def _store_documents(draft: Dossier, uploads: list[Upload], user) -> list[DossierFile]:
+    return [
+        dossier_file_store(
+            dossier=draft, upload=upload.file, kind=FileKind.DOCUMENT,
+            required_document=upload.required_document, user=user, checked=upload.checked,
+        )
+        for upload in uploads
+    ]
 
 
 def dossier_file_and_submit(
@@ -438,29 +458,53 @@ def dossier_file_and_submit(
 ) -> tuple[Dossier, bool]:
     """Create the draft, store its documents and submit it, all or nothing: a form error or a
     missing document leaves no draft behind. Returns (dossier, created). A retry with the same
-    `submit_key` (also one racing this call) returns the dossier that key submitted."""
+    `submit_key` (also one racing this call) returns the dossier that key submitted; the new
+    dossier comes back with its events and files loaded (`actions.dossier_submit_new`)."""
     key = (submit_key or "").strip()
-
-    def earlier() -> Dossier | None:
-        return Dossier.objects.filter(submit_key=key, applicant=applicant).first() if key else None
-
-    found = earlier()
+    found = _submitted_by(applicant, key)
     if found is not None:
         return found, False
+    # Every required slot must get a file: checked on the uploads, before anything is written.
+    uploads = [u if u.checked else replace(u, checked=inspect_upload(u.file)) for u in uploads]
+    present = _slots(
+        ((u.required_document.pk if u.required_document else None, u.checked.sha256, u)
+         for u in uploads),
+        form_data,
+    )
+    _documents_required_check(_missing(procedure, present))
     try:
-        with transaction.atomic():
-            draft = draft_save_with_files(
-                applicant=applicant, procedure=procedure, agency=agency, form_data=form_data,
-                uploads=uploads,
-            )
-            return draft_submit(applicant=applicant, dossier=draft, submit_key=key), True
-    except ValidationError as exc:
-        # The twin request committed first: its draft has the key, ours was rolled back.
-        reused = getattr(exc, "error_dict", {}).get("submit_key", [])
-        found = earlier() if any(e.code == "submit_key_reused" for e in reused) else None
+        dossier = actions.dossier_submit_new(
+            applicant=applicant, procedure=procedure, agency=agency, form_data=form_data,
+            submit_key=key, attach=lambda draft: _store_documents(draft, uploads, applicant),
+        )
+    except IntegrityError:
+        # A twin request with the same key committed first; ours was rolled back.
+        found = _submitted_by(applicant, key)
         if found is None:
             raise
         return found, False
+    return dossier, True
+
+
+def _submitted_by(applicant, key: str) -> Dossier | None:
+    """The dossier `applicant` submitted with `key`; ValidationError `submit_key_reused` when
+    the key is someone else's (a key names one submission of one dossier)."""
+    if not key:
+        return None
+    # Two columns, not the whole row: nearly always nothing is found.
+    found = Dossier.objects.filter(submit_key=key).values_list("pk", "applicant_id").first()
+    if found is None:
+        return None
+    if found[1] != getattr(applicant, "pk", None):
+        raise ValidationError(
+            {
+                "submit_key": ValidationError(
+                    _("This submission key was already used for another dossier."),
+                    code="submit_key_reused",
+                )
+            }
+        )
+    return Dossier.objects.get(pk=found[0])
 
 
 def supplement_provide(

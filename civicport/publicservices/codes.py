@@ -6,7 +6,7 @@ keeps counting with more digits rather than wrapping: a repeated code would be w
 longer one.
 
 The sequence must be gap-free and unique even when many dossiers arrive at once, so the
-`DossierCounter(agency, day)` row is locked with `select_for_update()` inside the caller's
+`DossierCounter(agency, day)` row is incremented (and so locked) inside the caller's
 transaction: the number is only used if that transaction commits, and a rollback releases it
 for the next dossier.
 """
@@ -49,23 +49,36 @@ def dossier_code_next(*, agency: Agency, day: date) -> str:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("dossier_code_next() must run inside the dossier's transaction")
-    counter = _counter_locked(agency, day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return dossier_code_format(agency_code=agency.code, day=day, sequence=counter.last)
+    sequence = _counter_bumped(agency, day)
+    return dossier_code_format(agency_code=agency.code, day=day, sequence=sequence)
 
 
-def _counter_locked(agency: Agency, day: date) -> DossierCounter:
-    """The (agency, day) counter row, created if needed, locked for this transaction."""
+def _counter_bumped(agency: Agency, day: date) -> int:
+    """Add one to the (agency, day) counter row, created if needed, and return the new value;
+    the row stays locked for this transaction (the UPDATE's row lock)."""
     for _attempt in range(3):
-        counter = DossierCounter.objects.select_for_update().filter(agency=agency, day=day).first()
-        if counter is not None:
-            return counter
+        last = _counter_increment(agency, day)
+        if last is not None:
+            return last
         try:
             # A savepoint: losing the race for the first dossier of the day must not break the
             # caller's transaction. The inserted row is ours (locked) until we commit.
             with transaction.atomic():
-                return DossierCounter.objects.create(agency=agency, day=day, last=0)
+                return DossierCounter.objects.create(agency=agency, day=day, last=1).last
         except IntegrityError:
-            continue  # another transaction created it first: lock theirs
+            continue  # another transaction created it first: bump theirs
     raise RuntimeError(f"could not lock the dossier counter of {agency.code} for {day}")
+
+
+def _counter_increment(agency: Agency, day: date) -> int | None:
+    # One statement (lock, add, read) where the ORM needs SELECT ... FOR UPDATE and UPDATE.
+    quote = connection.ops.quote_name
+    table, last = quote(DossierCounter._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + 1 "
+            f"WHERE {quote('agency_id')} = %s AND {quote('day')} = %s RETURNING {last}",
+            [agency.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

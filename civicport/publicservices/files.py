@@ -285,13 +285,15 @@ def dossier_file_store(
     kind: str,
     required_document: RequiredDocument | None = None,
     user=None,
+    checked: Inspection | None = None,
 ) -> DossierFile:
-    """Validate an upload and store it as a file of `dossier`. Raises `ValidationError`."""
+    """Validate an upload and store it as a file of `dossier`. Raises `ValidationError`.
+    `checked`: what `inspect_upload` found for this very upload (it is not read again)."""
     if kind not in FileKind.values:
         raise ValueError(f"unknown file kind {kind!r}")
     if required_document is not None and required_document.procedure_id != dossier.procedure_id:
         raise ValueError("the required document belongs to another procedure")
-    found = inspect_upload(upload)
+    found = checked or inspect_upload(upload)
     return _save(
         DossierFile(
             dossier=dossier,

@@ -214,6 +214,16 @@ def test_losing_the_race_on_the_key_returns_the_winner(django_capture_on_commit_
     assert Notification.objects.count() == 1  # and the outer transaction is still usable
 
 
+def test_a_new_key_is_inserted_without_lookup_or_savepoint(
+    immediate, mailoutbox, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # For keys naming a row of the same transaction (a new dossier event): one INSERT.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
+        row = _email(key="dossier:7:99:email", new_key=True)
+    assert Notification.objects.get().pk == row.pk
+    assert len(mailoutbox) == 1
+
+
 # --- retries -------------------------------------------------------------------------------
 
 

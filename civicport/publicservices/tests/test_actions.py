@@ -581,7 +581,7 @@ def test_applicant_notifications_are_queued_on_commit_with_event_keys(
         ("email", w.citizen.email, f"dossier:{dossier.pk}:{event.pk}:email"),
         ("sms", w.citizen.phone, f"dossier:{dossier.pk}:{event.pk}:sms"),
     ]
-    assert len(callbacks) == 2
+    assert len(callbacks) == 3  # the two deliveries and the audit trail's seal
     sms = rows.get(channel="sms")
     assert dossier.code in sms.body and "27/02/2026" in sms.body
     email = rows.get(channel="email")

@@ -5,12 +5,24 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.forms.models import model_to_dict
 from django.utils.datastructures import MultiValueDict
 
+from civicport.core.models import AuditEntry, Notification
 from civicport.publicservices import citizen
 from civicport.publicservices.models import Dossier, DossierFile, DossierStatus
 from civicport.publicservices.tests import factories as f
-from civicport.publicservices.tests.test_api_dossiers import EXE, KEY, PDF, VALID, auth, w
+from civicport.publicservices.tests.test_api_dossiers import (
+    EXE,
+    KEY,
+    PDF,
+    VALID,
+    auth,
+    create,
+    pdf_upload,
+    submit,
+    w,
+)
 from civicport.publicservices.tests.test_codes import _run_in_threads
 
 pytestmark = pytest.mark.usefixtures("calendar", "media")
@@ -143,3 +155,80 @@ def test_twin_requests_racing_make_one_dossier():
     assert len({pk for pk, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert Dossier.objects.count() == 1
+
+
+# --- the one write is the same as the three requests ------------------------------------------
+
+
+def _fields(dossier: Dossier) -> dict:
+    values = model_to_dict(dossier)
+    for name in ("id", "code", "submit_key"):
+        values.pop(name)
+    return values
+
+
+def test_one_request_writes_what_the_three_requests_write(w):
+    w.document.is_required = True
+    w.document.save()
+    one = send(w, key="one-request-1", files={f"document_{w.document.pk}": pdf()}).json()
+    three = create(w)["id"]
+    uploaded = w.api.post(
+        f"/dossiers/{three}/files",
+        data={"required_document_id": w.document.pk},
+        FILES=pdf_upload(),
+        headers=auth(w.citizen),
+    )
+    assert uploaded.status_code == 201
+    assert submit(w, three, key="three-requests-1").status_code == 201
+    first, second = Dossier.objects.get(pk=one["id"]), Dossier.objects.get(pk=three)
+    assert _fields(first) == _fields(second)  # the clock stands still: even the times
+    assert first.version == 2 and first.status == DossierStatus.NEW
+
+    def history(dossier):
+        events = list(dossier.events.order_by("at", "pk"))
+        audit = AuditEntry.objects.filter(object_id=str(dossier.pk)).order_by("pk")
+        return (
+            [(e.action, e.from_status, e.to_status, e.agency_id, e.data) for e in events],
+            [
+                (a.action, {k: v for k, v in a.data.items() if k not in ("event", "code")})
+                for a in audit
+            ],
+            [a.data["event"] for a in audit] == [e.pk for e in events],
+            sorted(Notification.objects.filter(idempotency_key__startswith=f"dossier:{dossier.pk}:")
+                   .values_list("channel", "template")),
+        )
+
+    assert history(first) == history(second)
+    assert history(first)[0][0][0] == "draft_save" and history(first)[2] is True
+    assert AuditEntry.objects.get(action="dossier.submit", object_id=str(first.pk)).data[
+        "code"] == first.code
+
+
+def test_the_answer_is_what_reading_the_dossier_shows(w):
+    response = send(w, files={f"document_{w.document.pk}": pdf()})
+    assert response.status_code == 201
+    body = response.json()
+    again = w.api.get(f"/dossiers/{body['id']}", headers=auth(w.citizen))
+    assert body == again.json()
+    assert body["files"][0]["required_document_id"] == w.document.pk
+
+
+def test_a_new_draft_is_answered_as_reading_it_shows(w):
+    body = create(w)
+    assert body == w.api.get(f"/dossiers/{body['id']}", headers=auth(w.citizen)).json()
+
+
+def test_one_request_runs_a_fixed_number_of_statements(w, django_assert_max_num_queries):
+    headers = {**auth(w.citizen), "Idempotency-Key": KEY}
+    # 22 here: token (+ its last use), procedure, its documents, agency, key; savepoint (the
+    # test's transaction), calendar (2, cached in a running server), steps, counter (+3 for
+    # the day's first), dossier, file, events, audit entries, SMS and e-mail, release; the
+    # caller's roles for `actions`. (The audit seal and task queueing follow the commit.)
+    with django_assert_max_num_queries(22):
+        response = w.api.post(
+            "/dossiers/submissions",
+            data={"procedure_code": w.procedure.code, "form_data": json.dumps(VALID)},
+            FILES=MultiValueDict({f"document_{w.document.pk}": pdf()}),
+            headers=headers,
+        )
+    assert response.status_code == 201
