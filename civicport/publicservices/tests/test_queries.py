@@ -271,10 +271,10 @@ def test_first_page_query_count_is_constant(clock, two_agencies, django_assert_n
     _fill(procedure, count)
     user, again = fresh(desk.processor), fresh(desk.processor)
     working_time_between(NOW, NOW + timedelta(days=7))  # the calendar is cached per process
-    # Two for the officer's agencies (memberships, their sub-trees), one for the rows.
-    with django_assert_num_queries(3):
+    # One for the officer's agencies (memberships with their sub-trees), one for the rows.
+    with django_assert_num_queries(2):
         assert len(_first_page(user)) == count
-    with django_assert_num_queries(4):  # and one for all the counts
+    with django_assert_num_queries(3):  # and one for all the counts
         page = Q.inbox_page(again)
     assert len(page.rows) == count and not page.has_next and page.counts["total"] == count
 
