@@ -45,7 +45,7 @@ candidate set bounded by the index range above.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -106,6 +106,7 @@ __all__ = [
     "Desk",
     "Inbox",
     "InboxRow",
+    "Listing",
     "OfficerAgencies",
     "TimelineEntry",
     "desk_agencies",
@@ -124,6 +125,7 @@ __all__ = [
     "officer_agencies",
     "officer_dossier",
     "officer_dossiers",
+    "officer_listing",
     "officer_pages_allowed",
     "officer_scope",
     "province_wards",
@@ -413,6 +415,42 @@ def officer_dossiers(
     return dossiers.select_related(*_ROW_RELATED)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """`officer_dossiers` read one page at a time in two steps: the page's ids (on
+    PostgreSQL from the index alone, `dossier_in_hand`), then only those rows — so a page
+    costs the rows it shows, not a heap read of the agency's whole work in hand. Sliced and
+    counted like a QuerySet (ninja's PageNumberPagination does both)."""
+
+    dossiers: QuerySet
+    status: str | None
+    now: datetime
+    related: tuple[str, ...] = ()
+
+    def page(self, start: int, stop: int) -> QuerySet:
+        ids = self.dossiers.values("pk")[start:stop]
+        rows = Dossier.objects.filter(pk__in=ids).select_related(*self.related)
+        return _listing_order(rows, self.status, self.now)
+
+    def __getitem__(self, key: slice) -> list[Dossier]:
+        return list(self.page(key.start or 0, key.stop))
+
+    def select_related(self, *fields: str) -> Listing:
+        return replace(self, related=fields)
+
+    def all(self) -> Listing:
+        return self
+
+    def count(self) -> int:
+        return self.dossiers.count()
+
+
+def officer_listing(user, *, now: datetime | None = None, **filters) -> Listing:
+    """`officer_dossiers(user, **filters)` as a `Listing` (same rows, same order)."""
+    now = now or timezone.now()
+    return Listing(officer_dossiers(user, now=now, **filters), filters.get("status"), now)
+
+
 def inbox_counts(user, *, now: datetime | None = None) -> dict[str, int]:
     """Counts of the work in hand at the officer's agencies, in one query: per status of
     `INBOX_STATUSES`, `overdue`, `due_today` and `total`. (Dossiers away in liên thông are
@@ -520,13 +558,7 @@ def inbox_page(user, *, page: int = 1, now: datetime | None = None, **filters) -
     now = now or timezone.now()
     page = min(max(int(page), 1), MAX_PAGE)
     start = (page - 1) * PAGE_SIZE
-    # The page's ids first (a subquery), then their rows: PostgreSQL picks the page from
-    # the index alone (`dossier_in_hand`) and reads, and joins, only the rows shown.
-    page_ids = officer_dossiers(user, now=now, **filters).values("pk")
-    listed = _listing_order(
-        Dossier.objects.filter(pk__in=page_ids[start : start + PAGE_SIZE + 1]),
-        filters.get("status"), now,
-    )
+    listed = officer_listing(user, now=now, **filters).page(start, start + PAGE_SIZE + 1)
     rows = [_inbox_row(values, now) for values in listed.values_list(*_INBOX_ROW_VALUES)]
     return Inbox(
         rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
