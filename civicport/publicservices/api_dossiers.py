@@ -110,18 +110,18 @@ def _visible(user) -> QuerySet:
     return citizen.applicant_dossiers(user).order_by() | queries.officer_scope(user)
 
 
-def _listed(user, status: str | None) -> QuerySet:
-    """`GET /`: an officer's inbox (`queries.officer_dossiers`: work in hand by urgency, or
-    one status); anyone else's own dossiers, newest first."""
+def _listed(user, status: str | None) -> QuerySet | queries.Listing:
+    """`GET /`: an officer's inbox (`queries.officer_listing`: work in hand by urgency, or
+    one status, read a page at a time); anyone else's own dossiers, newest first."""
     if queries.officer_pages_allowed(user):
         if status == S.DRAFT:
             return Dossier.objects.none()  # officers never see drafts
-        return queries.officer_dossiers(user, status=status)
+        return queries.officer_listing(user, status=status)
     dossiers = citizen.applicant_dossiers(user)
     return dossiers.filter(status=status) if status else dossiers
 
 
-def _with_refs(dossiers: QuerySet) -> QuerySet:
+def _with_refs(dossiers: QuerySet | queries.Listing) -> QuerySet | queries.Listing:
     return dossiers.select_related("procedure", "agency", "current_agency", "current_step")
 
 

@@ -130,6 +130,8 @@ def _reason():
 
 
 class InboxFilterForm(forms.Form):
+    """The inbox filters. `agencies`: (id, label) pairs (`queries.inbox_agency_choices`)."""
+
     q = forms.CharField(
         label=_("Dossier code or applicant name"), required=False, max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
@@ -147,14 +149,15 @@ class InboxFilterForm(forms.Form):
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=queries.MAX_PAGE)
 
+    # The filters shown as <select> lists, in the page's order.
+    SELECTS = ("status", "urgency", "agency")
+
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All work in hand"))] + [
             (status, DossierStatus(status).label) for status in queries.LISTED_STATUSES
         ]
-        self.fields["agency"].choices = [("", _("All my agencies"))] + [
-            (agency.pk, agency.short_name or agency.name) for agency in agencies
-        ]
+        self.fields["agency"].choices = [("", _("All my agencies"))] + list(agencies)
 
     def filters(self) -> dict:
         data = self.cleaned_data
@@ -168,6 +171,22 @@ class InboxFilterForm(forms.Form):
         data = self.data.copy()
         data.pop("page", None)
         return data.urlencode()
+
+    def selects(self) -> list[dict]:
+        """The <select> filters as the page writes them: name, label, errors and
+        (value, label, selected) options, worked out here rather than by template
+        filters on each option of each list."""
+        selects = []
+        for name in self.SELECTS:
+            field = self[name]
+            current = str(field.value())
+            selects.append({
+                "name": name, "id": field.auto_id, "label": field.label, "errors": field.errors,
+                "options": [
+                    (value, label, str(value) == current) for value, label in field.field.choices
+                ],
+            })
+        return selects
 
 
 # --- desk actions -----------------------------------------------------------------------------
