@@ -388,6 +388,8 @@ def run_wrk(
         command,
         capture_output=True,
         text=True,
+        # A failure sample cut at 300 bytes may end inside a UTF-8 character.
+        errors="replace",
         timeout=duration + 60,
         env=os.environ | {"BENCH_REPORT_LUA": str(REPORT_LUA)},
     )

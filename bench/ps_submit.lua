@@ -21,44 +21,20 @@
 -- in the server without wrk counting them.
 
 dofile(os.getenv("BENCH_REPORT_LUA"))
+dofile(string.gsub(os.getenv("BENCH_REPORT_LUA"), "report%.lua$", "ps_submit_common.lua"))
 
-local report_setup, report_response, report_done = setup, response, done
-local all_threads = {}
-
-function setup(thread)
-  report_setup(thread)
-  table.insert(all_threads, thread)
-  thread:set("thread_index", #all_threads)
-end
-
-local config
-local pdf
+local report_response = response
 local uploads, submits = {}, {}   -- queues of dossier ids
 local owner = {}                  -- dossier id -> citizen
-local next_citizen = 0
 local sequence = 0
-local boundary = "civicportbench7MA4YWxkTrZu0gW"
 
 -- Read back by done() through thread:get (numbers and strings only).
 created, uploaded, submitted, submits_sent = 0, 0, 0, 0
 -- failed_other: any other answer (an error, a submit not answered 201); wrk cannot tell
 -- which request an error answered.
 failed_create, failed_upload, failed_other = 0, 0, 0
-failure_sample = ""
 
-local nonce = ""
-
-function init(args)
-  config = dofile(args[1])
-  -- Keys must be new in every wrk run (the warm-up and the measured run share the arguments).
-  local random = assert(io.open("/dev/urandom", "rb"))
-  nonce = string.gsub(random:read(6), ".", function(c) return string.format("%02x", string.byte(c)) end)
-  random:close()
-  local handle = assert(io.open(config.pdf, "rb"))
-  pdf = handle:read("*a")
-  handle:close()
-  next_citizen = ((thread_index or 1) * 17) % #config.citizens
-end
+init = submit_init
 
 local function auth(citizen, extra)
   local headers = {
@@ -78,9 +54,8 @@ function request()
     owner[id] = nil
     sequence = sequence + 1
     submits_sent = submits_sent + 1
-    local key = string.format("%s-%s-%d", config.run, nonce, sequence)
     return wrk.format("POST", "/api/v1/dossiers/" .. id .. "/submit",
-                      auth(citizen, {["Idempotency-Key"] = key}), "")
+                      auth(citizen, {["Idempotency-Key"] = submit_key(sequence)}), "")
   end
   if #uploads > 0 then
     local id = table.remove(uploads, 1)
@@ -103,12 +78,6 @@ function request()
   local citizen = config.citizens[next_citizen]
   return wrk.format("POST", "/api/v1/dossiers/",
                     auth(citizen, {["Content-Type"] = "application/json"}), citizen.create)
-end
-
-local function note_failure(kind, status, body)
-  if failure_sample == "" then
-    failure_sample = string.format("%s HTTP %d: %s", kind, status, string.sub(body or "", 1, 300))
-  end
 end
 
 function response(status, headers, body)
@@ -144,25 +113,15 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  report_done(summary, latency, requests)
-  local totals = {created = 0, uploaded = 0, submitted = 0, submits_sent = 0, failed_create = 0,
-                  failed_upload = 0, failed_other = 0}
-  local sample = ""
-  for _, thread in ipairs(all_threads) do
-    for name, _ in pairs(totals) do
-      totals[name] = totals[name] + thread:get(name)
-    end
-    if sample == "" then
-      sample = thread:get("failure_sample") or ""
-    end
-  end
-  sample = string.gsub(sample, '[%c"\\]', " ")
-  io.write(string.format(
-    'BENCH_EXTRA {"created":%d,"uploaded":%d,"submitted":%d,"submits_sent":%d,' ..
-    '"submitted_per_s":%.2f,' ..
-    '"failed":{"create":%d,"upload":%d,"other":%d},"failure_sample":"%s"}\n',
-    totals.created, totals.uploaded, totals.submitted, totals.submits_sent,
-    totals.submitted / (summary.duration / 1e6),
-    totals.failed_create, totals.failed_upload, totals.failed_other, sample))
-end
+done = submit_done(
+  {"created", "uploaded", "submitted", "submits_sent", "failed_create", "failed_upload",
+   "failed_other"},
+  function(totals, sample, seconds)
+    io.write(string.format(
+      'BENCH_EXTRA {"created":%d,"uploaded":%d,"submitted":%d,"submits_sent":%d,' ..
+      '"submitted_per_s":%.2f,' ..
+      '"failed":{"create":%d,"upload":%d,"other":%d},"failure_sample":"%s"}\n',
+      totals.created, totals.uploaded, totals.submitted, totals.submits_sent,
+      totals.submitted / seconds, totals.failed_create, totals.failed_upload,
+      totals.failed_other, sample))
+  end)

@@ -11,35 +11,14 @@
 -- where "submitted" counts the answers with HTTP 201 (the dossier got its code).
 
 dofile(os.getenv("BENCH_REPORT_LUA"))
+dofile(string.gsub(os.getenv("BENCH_REPORT_LUA"), "report%.lua$", "ps_submit_common.lua"))
 
-local report_setup, report_response, report_done = setup, response, done
-local all_threads = {}
-
-function setup(thread)
-  report_setup(thread)
-  table.insert(all_threads, thread)
-  thread:set("thread_index", #all_threads)
-end
-
-local config
-local pdf
-local next_citizen, sequence = 0, 0
-local boundary = "civicportbench7MA4YWxkTrZu0gW"
-local nonce = ""
+local report_response = response
+local sequence = 0
 
 submitted, submits_sent, failed_other = 0, 0, 0
-failure_sample = ""
 
-function init(args)
-  config = dofile(args[1])
-  local random = assert(io.open("/dev/urandom", "rb"))
-  nonce = string.gsub(random:read(6), ".", function(c) return string.format("%02x", string.byte(c)) end)
-  random:close()
-  local handle = assert(io.open(config.pdf, "rb"))
-  pdf = handle:read("*a")
-  handle:close()
-  next_citizen = ((thread_index or 1) * 17) % #config.citizens
-end
+init = submit_init
 
 local function field(name, value)
   return table.concat({
@@ -67,7 +46,7 @@ function request()
     ["Authorization"] = "Bearer " .. citizen.token,
     ["Accept"] = "application/json",
     ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
-    ["Idempotency-Key"] = string.format("%s-%s-%d", config.run, nonce, sequence),
+    ["Idempotency-Key"] = submit_key(sequence),
   }, body)
 end
 
@@ -77,28 +56,15 @@ function response(status, headers, body)
     submitted = submitted + 1
   else
     failed_other = failed_other + 1
-    if failure_sample == "" then
-      failure_sample = string.format("HTTP %d: %s", status, string.sub(body or "", 1, 300))
-    end
+    note_failure("submission", status, body)
   end
 end
 
-function done(summary, latency, requests)
-  report_done(summary, latency, requests)
-  local totals = {submitted = 0, submits_sent = 0, failed_other = 0}
-  local sample = ""
-  for _, thread in ipairs(all_threads) do
-    for name, _ in pairs(totals) do
-      totals[name] = totals[name] + thread:get(name)
-    end
-    if sample == "" then
-      sample = thread:get("failure_sample") or ""
-    end
-  end
-  sample = string.gsub(sample, '[%c"\\]', " ")
-  io.write(string.format(
-    'BENCH_EXTRA {"submitted":%d,"submits_sent":%d,"submitted_per_s":%.2f,' ..
-    '"failed":{"other":%d},"failure_sample":"%s"}\n',
-    totals.submitted, totals.submits_sent, totals.submitted / (summary.duration / 1e6),
-    totals.failed_other, sample))
-end
+done = submit_done({"submitted", "submits_sent", "failed_other"},
+  function(totals, sample, seconds)
+    io.write(string.format(
+      'BENCH_EXTRA {"submitted":%d,"submits_sent":%d,"submitted_per_s":%.2f,' ..
+      '"failed":{"other":%d},"failure_sample":"%s"}\n',
+      totals.submitted, totals.submits_sent, totals.submitted / seconds, totals.failed_other,
+      sample))
+  end)
