@@ -7,7 +7,7 @@ City administrators and IOC viewers see everything.
 
 from django.db.models import Q, QuerySet
 
-from civicport.core.models import Agency, Membership, Role
+from civicport.core.models import MEMBERSHIPS_KNOWN, Agency, Membership, Role
 
 
 def sees_everything(user) -> bool:
@@ -39,6 +39,12 @@ def agency_ids_for(user, roles: list[str] | None = None) -> set[int]:
         ids = set(Agency.objects.filter(subtree).values_list("id", flat=True))
     setattr(user, cache_key, ids)
     return ids
+
+
+def note_memberships(user, present: bool) -> None:
+    """Record on `user` whether they hold any membership, for a caller that has just read
+    them: `User.has_memberships` (the header of every page) then runs no query."""
+    setattr(user, MEMBERSHIPS_KNOWN, present)
 
 
 def scope_to_user(queryset: QuerySet, user, agency_field: str = "agency") -> QuerySet:

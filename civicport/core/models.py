@@ -151,6 +151,22 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    @property
+    def has_memberships(self) -> bool:
+        """Whether the user belongs to any agency (the header's link to the inbox). Kept on
+        the object, so once per request; a page that has read the memberships anyway
+        records the answer with `core.access.note_memberships`, and the header costs no
+        query of its own."""
+        known = getattr(self, MEMBERSHIPS_KNOWN, None)
+        if known is None:
+            known = self.memberships.exists()
+            setattr(self, MEMBERSHIPS_KNOWN, known)
+        return known
+
+
+# Attribute of a User object that caches `User.has_memberships`.
+MEMBERSHIPS_KNOWN = "_civicport_has_memberships"
+
 
 class Role(models.TextChoices):
     RECEIVER = "receiver", _("receiver")

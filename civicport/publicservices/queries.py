@@ -58,10 +58,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from civicport.core.access import sees_everything
+from civicport.core import prepared
+from civicport.core.access import note_memberships, sees_everything
 from civicport.core.models import Agency, Membership, Role, User, Ward
 from civicport.core.text import words
-from civicport.publicservices import deadlines, notices
+from civicport.publicservices import deadlines, inbox_sql, notices
 from civicport.publicservices.models import (
     Channel,
     Dossier,
@@ -200,9 +201,8 @@ def officer_agencies(user) -> OfficerAgencies:
         f"JOIN {agency} a ON substr(a.path, 1, length(own.path)) = own.path "
         "WHERE m.user_id = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        rows = cursor.fetchall()
+    rows = prepared.fetch_all(sql, [user.pk])
+    note_memberships(user, bool(rows))  # every membership finds at least its own agency
     desk_roles = set(DESK_ROLES)
     active = {pk: (pk, path, short or name) for pk, path, short, name, is_active, _r in rows
               if is_active}
@@ -458,12 +458,17 @@ def inbox_counts(user, *, now: datetime | None = None) -> dict[str, int]:
     `INBOX_STATUSES`, `overdue`, `due_today` and `total`. (Dossiers away in liên thông are
     not counted: on a large table that count is the expensive part, see the docstring.)"""
     now = now or timezone.now()
-    counts = dict.fromkeys([*(str(s) for s in INBOX_STATUSES), "overdue", "due_today"], 0)
     groups = (
         officer_scope(user, part="held").filter(status__in=INBOX_STATUSES)
         .annotate(urgency_rank=_UrgencyRank(now))
         .values_list("status", "urgency_rank").annotate(n=Count("*")).order_by()
     )
+    return _counts(groups)
+
+
+def _counts(groups) -> dict[str, int]:
+    """`inbox_counts` from (status, urgency rank, number of dossiers) groups."""
+    counts = dict.fromkeys([*(str(s) for s in INBOX_STATUSES), "overdue", "due_today"], 0)
     flags = {RANK_OVERDUE: "overdue", RANK_DUE_TODAY: "due_today"}
     for status, rank, n in groups:
         counts[status] += n
@@ -560,12 +565,41 @@ def inbox_page(user, *, page: int = 1, now: datetime | None = None, **filters) -
     now = now or timezone.now()
     page = min(max(int(page), 1), MAX_PAGE)
     start = (page - 1) * PAGE_SIZE
-    listed = officer_listing(user, now=now, **filters).page(start, start + PAGE_SIZE + 1)
-    rows = [_inbox_row(values, now) for values in listed.values_list(*_INBOX_ROW_VALUES)]
+    agencies = _work_in_hand_agencies(user, filters)
+    if agencies:
+        status, urgency = filters.get("status"), filters.get("urgency")
+        values, groups = inbox_sql.inbox_rows(
+            agency_ids=agencies, now=now, tomorrow=_tomorrow(now), in_hand=INBOX_STATUSES,
+            opened=OPEN_STATUSES,
+            ranks=(RANK_OVERDUE, RANK_DUE_TODAY, RANK_RUNNING, RANK_WAITING),
+            status=str(status) if status else None,
+            rank=_URGENCY_RANKS[urgency] if urgency else None,
+            agency_id=filters.get("agency_id"), offset=start, limit=PAGE_SIZE + 1,
+        )
+        counts = _counts(groups)
+    else:
+        listed = officer_listing(user, now=now, **filters).page(start, start + PAGE_SIZE + 1)
+        values, counts = listed.values_list(*_INBOX_ROW_VALUES), inbox_counts(user, now=now)
+    rows = [_inbox_row(row, now) for row in values]
     return Inbox(
-        rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE,
-        counts=inbox_counts(user, now=now), now=now,
+        rows=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, counts=counts,
+        now=now,
     )
+
+
+def _work_in_hand_agencies(user, filters: dict) -> frozenset[int]:
+    """The officer's agencies when the page asked for lists only work in hand held there
+    (no search, no liên thông list, no finished status): what `inbox_sql` answers in one
+    statement. Empty otherwise (and for a city-wide viewer): the general listing serves."""
+    status, urgency = filters.get("status"), filters.get("urgency")
+    plain = (
+        not filters.get("transferred") and not (filters.get("q") or "").split()
+        and (not status or status in INBOX_STATUSES)
+        and (not urgency or urgency in URGENCY_FILTERS)
+    )
+    if not plain or sees_everything(user):
+        return frozenset()
+    return officer_agencies(user).ids
 
 
 # --- one dossier: files, timeline, form, notices ------------------------------------------------

@@ -288,9 +288,49 @@ def test_first_page_query_count_is_constant(clock, two_agencies, django_assert_n
     # One for the officer's agencies (memberships with their sub-trees), one for the rows.
     with django_assert_num_queries(2):
         assert len(_first_page(user)) == count
-    with django_assert_num_queries(3):  # and one for all the counts
+    with django_assert_num_queries(2):  # the page and its counts in one statement
         page = Q.inbox_page(again)
     assert len(page.rows) == count and not page.has_next and page.counts["total"] == count
+
+
+def _mixed(procedure, desk_agency, other):
+    """Dossiers of every urgency and state: overdue, due today, later, no deadline, paused,
+    done, finished, received by the desk but held elsewhere, and the other way round."""
+    steps = list(procedure.steps.all())
+    hours = [-30, -2, 3, 20, 60, None]
+    for n in range(70):
+        due = NOW + timedelta(hours=hours[n % 6]) if hours[n % 6] is not None else None
+        status = [S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.WAITING_FEE, S.DONE,
+                  S.RETURNED][n % 7]
+        f.dossier(
+            procedure=procedure, status=status, current_step=steps[n % len(steps)],
+            step_due_at=due, due_at=NOW + timedelta(hours=(n % 5 - 2) * 10) if n % 4 else None,
+            paused_at=NOW if n % 9 == 0 else None,
+            agency=other if n % 11 == 0 else desk_agency,
+            current_agency=other if n % 13 == 0 else desk_agency,
+        )
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"status": "processing"}, {"status": "done"}, {"urgency": "overdue"},
+    {"urgency": "due_today"}, {"status": "new", "urgency": "overdue"}, {"agency_id": "other"},
+    {"agency_id": "desk", "urgency": "overdue"},
+])
+def test_the_one_statement_inbox_page_lists_what_the_listing_does(clock, two_agencies, filters):
+    desk_agency, other, procedure, desk, _far = two_agencies
+    _mixed(procedure, desk_agency, other)
+    named = {"other": other.pk, "desk": desk_agency.pk}
+    filters = {k: named.get(v, v) for k, v in filters.items()}
+    officer = core.officer(agencies_roles=[(desk_agency, Role.PROCESSOR), (other, Role.RECEIVER)])
+    for number in (1, 2, 3):
+        page = Q.inbox_page(fresh(officer), page=number, **filters)
+        start = (number - 1) * Q.PAGE_SIZE
+        listed = Q.officer_listing(fresh(officer), **filters)[start:start + Q.PAGE_SIZE + 1]
+        assert [r.pk for r in page.rows] == [d.pk for d in listed][: Q.PAGE_SIZE]
+        assert page.has_next == (len(listed) > Q.PAGE_SIZE)
+        assert [r.urgency for r in page.rows] == [deadlines.urgency(d, NOW) for d in listed][
+            : Q.PAGE_SIZE]
+        assert page.counts == Q.inbox_counts(fresh(officer))
 
 
 def test_inbox_pages(clock, two_agencies):

@@ -1,0 +1,111 @@
+"""The inbox page and its counts in one hand-written statement (`queries.inbox_page`).
+
+The ORM version cost more to build and plan than to run: two statements compiled by Django
+on every request, each planned anew by PostgreSQL (the page joins five tables). Here the
+officer's work in hand is read once (`hand`: on PostgreSQL an index-only scan of
+`dossier_in_hand`), counted by status and urgency, and its most urgent page joined with the
+names the rows show; one round trip, prepared once per connection (`core.prepared`). The
+text depends only on the number of agencies and on which filters are set, so few variants
+exist. The statuses are written into the text, not bound: the planner uses the partial index
+only when it can see that the condition implies the index's own.
+
+Rows come back ordered: first the page (`part` 0), by urgency rank, nearer deadline (nulls
+last) and id — the order of `queries._by_urgency` — then the counts (`part` 1) as
+(rank, count, status) in the columns of rank, id and status.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from civicport.core import prepared
+from civicport.core.models import Agency
+from civicport.publicservices.models import Dossier, Procedure, ProcedureStep
+
+# Columns of a page row after (part, rank, deadline), in the order of `queries.InboxRow`;
+# from TIMES on: step_due_at, due_at, paused_at.
+ROW_START, TIMES = 3, 6
+
+
+def _aware(value):
+    """A datetime read by a plain cursor: aware on PostgreSQL; naive UTC (or its text) on
+    SQLite."""
+    if value is None or isinstance(value, datetime) and timezone.is_aware(value):
+        return value
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC)
+
+
+def _aware_times(row: tuple) -> tuple:
+    head, times, tail = row[:TIMES], row[TIMES:TIMES + 3], row[TIMES + 3:]
+    return (*head, *(_aware(value) for value in times), *tail)
+
+
+def _literals(values) -> str:
+    return ", ".join("'{}'".format(str(v).replace("'", "''")) for v in values)
+
+
+@cache
+def _sql(vendor: str, agencies: int, in_hand: tuple, opened: tuple, ranks: tuple, *,
+         status: bool, urgency: bool, agency: bool, limit: int) -> str:
+    """The statement for `agencies` agency ids and the filters set. `vendor` keys the cache:
+    quoting differs."""
+    quote = connection.ops.quote_name
+    dossier, agency_table = quote(Dossier._meta.db_table), quote(Agency._meta.db_table)
+    procedure, step = quote(Procedure._meta.db_table), quote(ProcedureStep._meta.db_table)
+    overdue, due_today, running, waiting = ranks
+    deadline = "CASE WHEN step_due_at IS NULL OR due_at < step_due_at THEN due_at ELSE step_due_at END"
+    page_filters = "".join([
+        " AND h.status = %s" if status else "",
+        " AND h.rank = %s" if urgency else "",
+        " AND (h.current_agency_id = %s OR h.agency_id = %s)" if agency else "",
+    ])
+    return (
+        "WITH hand AS ("
+        f"SELECT id, status, current_agency_id{', agency_id' if agency else ''}, "
+        f"{deadline} AS deadline, "
+        f"CASE WHEN NOT (status IN ({_literals(opened)}) AND paused_at IS NULL) THEN {waiting} "
+        f"WHEN {deadline} < %s THEN {overdue} WHEN {deadline} < %s THEN {due_today} "
+        f"ELSE {running} END AS rank "
+        f"FROM {dossier} WHERE current_agency_id IN ({', '.join(['%s'] * agencies)}) "
+        f"AND status IN ({_literals(in_hand)})), "
+        f"page AS (SELECT h.id, h.rank, h.deadline FROM hand h WHERE 1 = 1{page_filters} "
+        f"ORDER BY h.rank, h.deadline NULLS LAST, h.id LIMIT {limit} OFFSET %s) "
+        "SELECT 0 AS part, page.rank, page.deadline, d.id, d.code, d.status, d.applicant_name, "
+        "d.agency_id, d.current_agency_id, d.step_due_at, d.due_at, d.paused_at, p.name, "
+        "a.short_name, a.name, c.short_name, c.name, s.name "
+        f"FROM page JOIN {dossier} d ON d.id = page.id "
+        f"JOIN {procedure} p ON p.id = d.procedure_id "
+        f"JOIN {agency_table} a ON a.id = d.agency_id "
+        f"JOIN {agency_table} c ON c.id = d.current_agency_id "
+        f"LEFT JOIN {step} s ON s.id = d.current_step_id "
+        "UNION ALL SELECT 1, rank, NULL, COUNT(*), NULL, status, NULL, NULL, NULL, NULL, NULL, "
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM hand GROUP BY status, rank "
+        "ORDER BY 1, 2, 3 NULLS LAST, 4"
+    )
+
+
+def inbox_rows(*, agency_ids, now: datetime, tomorrow: datetime, in_hand, opened, ranks,
+               status: str | None, rank: int | None, agency_id: int | None, offset: int,
+               limit: int) -> tuple[list[tuple], list[tuple]]:
+    """(page rows, count groups) — see the module docstring. `ranks`: the values of
+    overdue, due today, running, waiting; `rank`: the urgency filter's rank."""
+    ids = sorted(agency_ids)
+    sql = _sql(
+        connection.vendor, len(ids), tuple(str(s) for s in in_hand),
+        tuple(sorted(str(s) for s in opened)), tuple(ranks), status=status is not None,
+        urgency=rank is not None, agency=agency_id is not None, limit=limit,
+    )
+    adapt = connection.ops.adapt_datetimefield_value  # SQLite compares UTC text
+    params = [adapt(now), adapt(tomorrow), *ids]
+    params += [p for p in (status, rank) if p is not None]
+    params += [agency_id, agency_id] if agency_id is not None else []
+    rows = prepared.fetch_all(sql, [*params, offset])
+    page = [_aware_times(row[ROW_START:]) for row in rows if row[0] == 0]
+    counts = [(row[5], row[1], row[3]) for row in rows if row[0] == 1]
+    return page, counts
