@@ -69,6 +69,11 @@ def _database(data_dir: Path) -> dict:
             # Django turns psycopg's preparation off (None); a threshold never reached keeps
             # its own statements unprepared and lets core.prepared ask for it explicitly.
             options.setdefault("prepare_threshold", 2**31 - 1)
+            # Those statements keep one plan: with the default, PostgreSQL re-plans the
+            # inbox's on every call (an agency's estimate differs from the average one),
+            # and planning costs more than running. Django's own SQL carries its values in
+            # the text, so this changes nothing for it.
+            options["options"] += " -c plan_cache_mode=force_generic_plan"
     return config
 
 

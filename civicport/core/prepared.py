@@ -4,8 +4,11 @@ Django binds parameters on the client, so PostgreSQL parses and plans every stat
 and it turns off psycopg's automatic preparation (for connection poolers). For a join of
 six tables that is read per request, like the public dossier lookup, planning costs about
 eight times the execution (0.5 ms against 0.06 ms). `fetch_all` sends such a statement
-with server-side binding and `prepare=True`: planned on its first use by each connection
-(connections persist, CONN_MAX_AGE), then only executed.
+with server-side binding and `prepare=True`: prepared on its first use by each connection
+(connections persist, CONN_MAX_AGE), then only executed with one generic plan
+(`plan_cache_mode=force_generic_plan` in the connection options, settings.py). Write such
+statements so that one plan suits every parameter value (e.g. a partial index's condition
+in the text, not a parameter).
 
 Behind a pooler in transaction mode older than PgBouncer 1.21, prepared statements do not
 survive a change of server connection: set DATABASE_PREPARED_STATEMENTS=0 there.
