@@ -10,8 +10,12 @@ no restriction and is for internal callers such as the IOC — views always pass
 How the figures are computed:
 
 * Counts are one `GROUP BY` query per call (`values(...).annotate(Count(..., filter=...))`),
-  never dossiers loaded into Python. Days and months are local (Asia/Ho_Chi_Minh) through
-  `LocalDate`/`LocalMonth` (see `_Local`: cheap fixed-offset arithmetic on both databases).
+  never dossiers loaded into Python; a year of a city is a million rows, so the per-row work
+  is kept small: the status class and the judgement are one integer grouping code
+  (`_status_judgement_code`), local days are compared as moments against day starts
+  (`_DayStart`, PostgreSQL) and months are found by `width_bucket` (`_MonthIndex`).
+  Otherwise days and months are local (Asia/Ho_Chi_Minh) through `LocalDate`/`LocalMonth`
+  (see `_Local`: cheap fixed-offset arithmetic on both databases).
   The period filter on `received_at` (plus the agency filter) uses the
   `dossier_agency_received` index.
 * On time (766 indicator 2.1, services.md §1.6): `classification_expression(as_of)` is the
@@ -178,11 +182,11 @@ class _Local(Func):
 
     For a zone with a fixed offset (Asia/Ho_Chi_Minh: +7 h, no daylight saving since 1975)
     PostgreSQL reads the column `AT TIME ZONE` that offset as an interval (integer arithmetic,
-    whatever the session zone; ~3 × cheaper per row than a zone name or than adding the
-    offset and converting through the session zone); SQLite shifts it by the offset and reads
-    it as UTC (Django keeps SQLite sessions in UTC), without the Python function per row that
-    Django's TruncDate/Extract call. Other zones use `AT TIME ZONE '<zone>'` /
-    Django's `django_datetime_cast_*`.
+    whatever the session zone; about half the cost per row of adding the offset and
+    converting through the session zone, a third of a zone name); SQLite shifts it by the
+    offset and reads it as UTC (Django keeps SQLite sessions in UTC), without the Python
+    function per row that Django's TruncDate/Extract call. Other zones use
+    `AT TIME ZONE '<zone>'` / Django's `django_datetime_cast_*`.
     """
 
     arity = 1
