@@ -22,6 +22,7 @@ from civicport.publicservices.models import (
 )
 from civicport.publicservices.tests import factories as f
 from civicport.publicservices.tests.factories import at
+from civicport.publicservices.workflow import FINISHED_STATUSES, OPEN_STATUSES
 
 pytestmark = pytest.mark.usefixtures("calendar")
 
@@ -81,7 +82,8 @@ def test_tdgq_980_of_1000_on_time_scores_19_6():
 # --- on time in SQL = deadlines.classify ----------------------------------------------------
 
 
-def test_sql_classification_equals_classify_on_a_mixed_fixture():
+def _mixed_fixture():
+    """Dossiers of every judgement (and none), received in March 2026."""
     procedure = f.procedure(days=3)
     due = at(2026, 3, 12, 10)
     cases = [
@@ -106,8 +108,15 @@ def test_sql_classification_equals_classify_on_a_mixed_fixture():
     ]
     for case in cases:
         make(procedure, **({"due_at": due} | case))
-    for as_of in (at(2026, 3, 11, 12), at(2026, 3, 12, 18), MARCH.end - timedelta(microseconds=1),
-                  at(2026, 4, 30)):
+
+
+AS_OF = (at(2026, 3, 11, 12), at(2026, 3, 12, 18), MARCH.end - timedelta(microseconds=1),
+         at(2026, 4, 30))
+
+
+def test_sql_classification_equals_classify_on_a_mixed_fixture():
+    _mixed_fixture()
+    for as_of in AS_OF:
         in_sql = dict(
             Dossier.objects.annotate(judged=stats.classification_expression(as_of))
             .values_list("pk", "judged")
@@ -117,6 +126,31 @@ def test_sql_classification_equals_classify_on_a_mixed_fixture():
     judged = {d.pk: classify(dossier=d, as_of=MARCH.end - timedelta(microseconds=1))
               for d in Dossier.objects.order_by("pk")}
     assert set(judged.values()) == {"early", "on_time", "late", "in_time", "overdue", None}
+
+
+def test_grouped_counts_equal_classify_and_the_status_sets():
+    """`_counts` folds the status class into the judgement code: its judgements and its
+    done/open/cancelled counts must still be those of classify() and of the workflow."""
+    _mixed_fixture()
+    make(f.procedure(days=3), status=S.DRAFT)  # neither open nor finished
+    classes = stats._CLASS_STATUSES
+    assert {*classes["done"], *classes["cancelled"]} == FINISHED_STATUSES
+    assert set(classes["open"]) == OPEN_STATUSES
+    dossiers = list(Dossier.objects.all())
+    for end in (at(2026, 3, 12, 18), MARCH.end, at(2026, 4, 30)):
+        rows = stats.dossier_counts(start=MARCH.start, end=end, by="status")
+        as_of = stats.as_of_for(end)
+        for status in {d.status for d in dossiers}:
+            mine = [d for d in dossiers if d.status == status]
+            (row,) = [row for row in rows if row["status"] == status]
+            judged = [classify(dossier=d, as_of=as_of) for d in mine]
+            assert {name: row[name] for name in stats.JUDGEMENTS} == {
+                name: judged.count(name) for name in stats.JUDGEMENTS}, (status, end)
+            assert (row["done"], row["open"], row["cancelled"]) == (
+                len(mine) * (status in stats.RESULT_STATUSES),
+                len(mine) * (status in OPEN_STATUSES),
+                len(mine) * (status in {S.REFUSED, S.WITHDRAWN, S.STOPPED}),
+            )
 
 
 def test_on_time_rate_counts_open_dossiers_in_time():
