@@ -34,7 +34,6 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
-    # main has 0005_dossier_in_hand_cover since this branch started: depend on it when merging.
-    dependencies = [("publicservices", "0004_dossier_verbose_names")]
+    dependencies = [("publicservices", "0005_dossier_in_hand_cover")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
