@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("civicport.publicservices.urls_api")),  # before the ninja API
     path("api/v1/", api.urls),
     path("thu-tuc/", include("civicport.publicservices.urls")),
     path("", include("civicport.publicservices.urls_citizen")),

@@ -16,6 +16,7 @@ from civicport.core.auth import api_token_create
 from civicport.core.tests import factories as core
 from civicport.core.tests.factories import router_client
 from civicport.publicservices import actions as A
+from civicport.publicservices import api_tracking
 from civicport.publicservices import tracking
 from civicport.publicservices.api_dossiers import router
 from civicport.publicservices.models import (
@@ -870,6 +871,24 @@ def test_tracking_answer_is_what_its_schema_gives(w):
     expected = json.loads(TrackingOut.model_validate(tracked).model_dump_json())
     assert len(expected["timeline"]) == 4
     assert track(w, code, w.citizen.phone).json() == expected
+
+
+def test_the_site_serves_tracking_outside_ninja_with_the_same_answers(w):
+    assert resolve("/api/v1/dossiers/track").func is api_tracking.track
+    code = Dossier.objects.get(pk=submitted(w)).code
+    site = Client()
+    for params in (
+        {"code": code, "phone": w.citizen.phone},
+        {"code": code, "phone": "0999999999"},
+        {"code": code},
+        {"code": "X" * 101, "phone": w.citizen.phone},
+    ):
+        served = site.get("/api/v1/dossiers/track", params)
+        documented = w.api.get("/dossiers/track", query_params=params)
+        assert served.status_code == documented.status_code
+        assert served.json() == documented.json()
+        assert served["Cache-Control"] == "no-store"
+    assert site.post("/api/v1/dossiers/track").status_code == 405
 
 
 def test_tracking_answers_every_mismatch_the_same(w):
