@@ -16,8 +16,7 @@ from civicport.core.auth import api_token_create
 from civicport.core.tests import factories as core
 from civicport.core.tests.factories import router_client
 from civicport.publicservices import actions as A
-from civicport.publicservices import api_tracking
-from civicport.publicservices import tracking
+from civicport.publicservices import api_tracking, tracking
 from civicport.publicservices.api_dossiers import router
 from civicport.publicservices.models import (
     Dossier,
