@@ -95,6 +95,7 @@ __all__ = [
     "form_validate",
     "procedure_agency",
     "step_reminders_send",
+    "submit_key_reused",
 ]
 
 # Applicant notifications per action (templates notifications/<name>.<channel>.txt).
@@ -411,13 +412,17 @@ def _related_known(dossier: Dossier, **rows: list) -> None:
 def _submitted_with_key(key: str, dossier: Dossier) -> Dossier | None:
     earlier = Dossier.objects.filter(submit_key=key).first()
     if earlier is not None and earlier.pk != dossier.pk:
-        # A key names one submission of one dossier; reusing it elsewhere is a client bug.
-        raise _invalid(
-            "submit_key",
-            _("This submission key was already used for another dossier."),
-            "submit_key_reused",
-        )
+        raise submit_key_reused()
     return earlier
+
+
+def submit_key_reused() -> ValidationError:
+    """A key names one submission of one dossier; reusing it elsewhere is a client bug."""
+    return _invalid(
+        "submit_key",
+        _("This submission key was already used for another dossier."),
+        "submit_key_reused",
+    )
 
 
 # --- one-stop desk ------------------------------------------------------------------------------

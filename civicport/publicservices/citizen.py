@@ -496,14 +496,7 @@ def _submitted_by(applicant, key: str) -> Dossier | None:
     if found is None:
         return None
     if found[1] != getattr(applicant, "pk", None):
-        raise ValidationError(
-            {
-                "submit_key": ValidationError(
-                    _("This submission key was already used for another dossier."),
-                    code="submit_key_reused",
-                )
-            }
-        )
+        raise actions.submit_key_reused()
     return Dossier.objects.get(pk=found[0])
 
 
