@@ -275,15 +275,11 @@ def dossier_draft_save(
                 "form_data": form_data, **_applicant_contact(applicant),
             },
         )
-    if not (applicant and applicant.is_authenticated and applicant.is_active):
-        raise action_denied("draft_save")
+    _applicant_active_check(applicant)
     with transaction.atomic():
         now = timezone.now()
-        draft = Dossier.objects.create(
-            procedure=procedure, agency=agency, current_agency=agency, applicant=applicant,
-            channel=Channel.ONLINE, status=DossierStatus.DRAFT, form_data=form_data,
-            created_at=now, **_applicant_contact(applicant),
-        )
+        draft = _new_draft(applicant, procedure, agency, form_data, now)
+        draft.save(force_insert=True)
         event = _record(
             dossier=draft, actor=applicant, action="draft_save", from_status="",
             agency_id=agency.pk, at=now,
@@ -343,17 +339,12 @@ def dossier_submit_new(
     taken raises IntegrityError (nothing is kept): the caller looks up who has it.
     """
     key = _submit_key_clean(submit_key)
-    if not (applicant and applicant.is_authenticated and applicant.is_active):
-        raise action_denied("draft_save")
+    _applicant_active_check(applicant)
     if not isinstance(form_data, dict):
         raise _invalid("form_data", _("The form data must be an object."), "invalid")
     with transaction.atomic():
         now = timezone.now()
-        dossier = Dossier(
-            procedure=procedure, agency=agency, current_agency=agency, applicant=applicant,
-            channel=Channel.ONLINE, status=DossierStatus.DRAFT, form_data=form_data,
-            created_at=now, **_applicant_contact(applicant),
-        )
+        dossier = _new_draft(applicant, procedure, agency, form_data, now)
         draft = _tracked(dossier)
         for name, value in _submit_values(dossier, key, now).items():
             setattr(dossier, name, value)
@@ -369,6 +360,21 @@ def dossier_submit_new(
         event.agency = agency
     _related_known(dossier, events=events, files=files)
     return dossier
+
+
+def _applicant_active_check(applicant) -> None:
+    if not (applicant and applicant.is_authenticated and applicant.is_active):
+        raise action_denied("draft_save")
+
+
+def _new_draft(applicant: User, procedure: Procedure, agency: Agency, form_data: dict,
+               now: datetime) -> Dossier:
+    """An unsaved new online draft (the caller has checked the applicant)."""
+    return Dossier(
+        procedure=procedure, agency=agency, current_agency=agency, applicant=applicant,
+        channel=Channel.ONLINE, status=DossierStatus.DRAFT, form_data=form_data,
+        created_at=now, **_applicant_contact(applicant),
+    )
 
 
 def _submit_key_clean(submit_key: str) -> str:
