@@ -46,20 +46,40 @@ def _aware_times(row: tuple) -> tuple:
     return (*head, *(_aware(value) for value in times), *tail)
 
 
+# The urgency groups of the inbox, in its order; `deadlines.urgency` gives the same flags.
+RANK_OVERDUE, RANK_DUE_TODAY, RANK_RUNNING, RANK_WAITING = 0, 1, 2, 3
+
+
+def deadline_sql(step: str, due: str) -> str:
+    """SQL: the nearer of a dossier's two deadlines (step, appointment), NULL only without
+    either. Also the ORM's (`queries._Deadline`)."""
+    return f"CASE WHEN {step} IS NULL OR {due} < {step} THEN {due} ELSE {step} END"
+
+
+def rank_sql(status: str, paused: str, deadline: str, opened: str) -> str:
+    """SQL: the urgency rank (RANK_*): only a running clock — open (`opened`, an SQL list)
+    and not paused — can be late. Two placeholders: now, then the next local midnight. Also
+    the ORM's (`queries._UrgencyRank`)."""
+    return (
+        f"CASE WHEN NOT ({status} IN ({opened}) AND {paused} IS NULL) THEN {RANK_WAITING} "
+        f"WHEN {deadline} < %s THEN {RANK_OVERDUE} WHEN {deadline} < %s THEN {RANK_DUE_TODAY} "
+        f"ELSE {RANK_RUNNING} END"
+    )
+
+
 def _literals(values) -> str:
     return ", ".join("'{}'".format(str(v).replace("'", "''")) for v in values)
 
 
 @cache
-def _sql(vendor: str, agencies: int, in_hand: tuple, opened: tuple, ranks: tuple, *,
+def _sql(vendor: str, agencies: int, in_hand: tuple, opened: tuple, *,
          status: bool, urgency: bool, agency: bool, limit: int) -> str:
     """The statement for `agencies` agency ids and the filters set. `vendor` keys the cache:
     quoting differs."""
     quote = connection.ops.quote_name
     dossier, agency_table = quote(Dossier._meta.db_table), quote(Agency._meta.db_table)
     procedure, step = quote(Procedure._meta.db_table), quote(ProcedureStep._meta.db_table)
-    overdue, due_today, running, waiting = ranks
-    deadline = "CASE WHEN step_due_at IS NULL OR due_at < step_due_at THEN due_at ELSE step_due_at END"
+    deadline = deadline_sql("step_due_at", "due_at")
     page_filters = "".join([
         " AND h.status = %s" if status else "",
         " AND h.rank = %s" if urgency else "",
@@ -69,9 +89,7 @@ def _sql(vendor: str, agencies: int, in_hand: tuple, opened: tuple, ranks: tuple
         "WITH hand AS ("
         f"SELECT id, status, current_agency_id{', agency_id' if agency else ''}, "
         f"{deadline} AS deadline, "
-        f"CASE WHEN NOT (status IN ({_literals(opened)}) AND paused_at IS NULL) THEN {waiting} "
-        f"WHEN {deadline} < %s THEN {overdue} WHEN {deadline} < %s THEN {due_today} "
-        f"ELSE {running} END AS rank "
+        f"{rank_sql('status', 'paused_at', deadline, _literals(opened))} AS rank "
         f"FROM {dossier} WHERE current_agency_id IN ({', '.join(['%s'] * agencies)}) "
         f"AND status IN ({_literals(in_hand)})), "
         f"page AS (SELECT h.id, h.rank, h.deadline FROM hand h WHERE 1 = 1{page_filters} "
@@ -90,15 +108,15 @@ def _sql(vendor: str, agencies: int, in_hand: tuple, opened: tuple, ranks: tuple
     )
 
 
-def inbox_rows(*, agency_ids, now: datetime, tomorrow: datetime, in_hand, opened, ranks,
+def inbox_rows(*, agency_ids, now: datetime, tomorrow: datetime, in_hand, opened,
                status: str | None, rank: int | None, agency_id: int | None, offset: int,
                limit: int) -> tuple[list[tuple], list[tuple]]:
-    """(page rows, count groups) — see the module docstring. `ranks`: the values of
-    overdue, due today, running, waiting; `rank`: the urgency filter's rank."""
+    """(page rows, count groups) — see the module docstring. `rank`: the urgency filter's
+    rank."""
     ids = sorted(agency_ids)
     sql = _sql(
         connection.vendor, len(ids), tuple(str(s) for s in in_hand),
-        tuple(sorted(str(s) for s in opened)), tuple(ranks), status=status is not None,
+        tuple(sorted(str(s) for s in opened)), status=status is not None,
         urgency=rank is not None, agency=agency_id is not None, limit=limit,
     )
     adapt = connection.ops.adapt_datetimefield_value  # SQLite compares UTC text

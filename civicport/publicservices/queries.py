@@ -63,6 +63,7 @@ from civicport.core.access import note_memberships, sees_everything
 from civicport.core.models import Agency, Membership, Role, User, Ward
 from civicport.core.text import words
 from civicport.publicservices import deadlines, inbox_sql, notices
+from civicport.publicservices.inbox_sql import RANK_DUE_TODAY, RANK_OVERDUE
 from civicport.publicservices.models import (
     Channel,
     Dossier,
@@ -277,8 +278,6 @@ def _tomorrow(now: datetime) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
-# The urgency groups of the inbox, in its order; `deadlines.urgency` gives the same flags.
-RANK_OVERDUE, RANK_DUE_TODAY, RANK_RUNNING, RANK_WAITING = 0, 1, 2, 3
 _URGENCY_RANKS = {deadlines.URGENCY_OVERDUE: RANK_OVERDUE, deadlines.URGENCY_DUE_TODAY: RANK_DUE_TODAY}
 
 
@@ -292,7 +291,7 @@ class _Deadline(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         step, due = (compiler.compile(e)[0] for e in self.get_source_expressions())
-        return f"CASE WHEN {step} IS NULL OR {due} < {step} THEN {due} ELSE {step} END", []
+        return inbox_sql.deadline_sql(step, due), []
 
 
 class _UrgencyRank(Func):
@@ -310,12 +309,7 @@ class _UrgencyRank(Func):
     def as_sql(self, compiler, connection, **extra_context):
         status, paused, deadline = (compiler.compile(e)[0] for e in self.get_source_expressions())
         opened = sorted(str(s) for s in OPEN_STATUSES)
-        sql = (
-            f"CASE WHEN NOT ({status} IN ({', '.join(['%s'] * len(opened))}) "
-            f"AND {paused} IS NULL) THEN {RANK_WAITING} "
-            f"WHEN {deadline} < %s THEN {RANK_OVERDUE} "
-            f"WHEN {deadline} < %s THEN {RANK_DUE_TODAY} ELSE {RANK_RUNNING} END"
-        )
+        sql = inbox_sql.rank_sql(status, paused, deadline, ", ".join(["%s"] * len(opened)))
         adapt = connection.ops.adapt_datetimefield_value  # SQLite compares UTC text
         return sql, [*opened, adapt(self.now), adapt(_tomorrow(self.now))]
 
@@ -571,7 +565,6 @@ def inbox_page(user, *, page: int = 1, now: datetime | None = None, **filters) -
         values, groups = inbox_sql.inbox_rows(
             agency_ids=agencies, now=now, tomorrow=_tomorrow(now), in_hand=INBOX_STATUSES,
             opened=OPEN_STATUSES,
-            ranks=(RANK_OVERDUE, RANK_DUE_TODAY, RANK_RUNNING, RANK_WAITING),
             status=str(status) if status else None,
             rank=_URGENCY_RANKS[urgency] if urgency else None,
             agency_id=filters.get("agency_id"), offset=start, limit=PAGE_SIZE + 1,
