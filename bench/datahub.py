@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import harness
-from harness import BenchError, log
+from harness import log
 
 sys.path.insert(0, str(harness.BENCH_DIR.parent))
 from civicport.datahub.encodings import encode_cp1258, encode_tcvn3, encode_vni
@@ -251,15 +251,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        summary = run(args)
-    except BenchError as exc:
-        log(f"FAILED: {exc}")
-        return 1
-    print(json.dumps(summary, ensure_ascii=False))
-    if not args.no_save:
-        harness.result_save(json.dumps(summary, indent=2, ensure_ascii=False), "datahub")
-    return 0
+    return harness.run_and_report(run, args, "datahub", save=not args.no_save, indent=None)
 
 
 if __name__ == "__main__":

@@ -182,15 +182,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=667, help="300 reports per step")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     args = parser.parse_args()
-    try:
-        result = run(args)
-    except BenchError as exc:
-        log(f"FAILED: {exc}")
-        return 1
-    text = json.dumps(result, ensure_ascii=False, indent=2)
-    print(text)
-    harness.result_save(text, "feedback")
-    return 0
+    return harness.run_and_report(run, args, "feedback")
 
 
 if __name__ == "__main__":

@@ -221,6 +221,20 @@ def get_response(port: int, path: str, timeout: float) -> tuple[int, bytes]:
 RESULTS_DIR = BENCH_DIR / "results"  # git-ignored
 
 
+def run_and_report(run, args, name: str, *, save: bool = True, indent: int | None = 2) -> int:
+    """A bench's main: `run(args)`, its result printed as one JSON object and saved in
+    bench/results/ (`name`); 1 with the error logged if it fails."""
+    try:
+        result = run(args)
+    except BenchError as exc:
+        log(f"FAILED: {exc}")
+        return 1
+    print(json.dumps(result, ensure_ascii=False, indent=indent))
+    if save:
+        result_save(json.dumps(result, ensure_ascii=False, indent=2), name)
+    return 0
+
+
 def result_save(text: str, name: str) -> Path:
     """Keep a bench's JSON as bench/results/<UTC time>-<name>.json; returns the path."""
     RESULTS_DIR.mkdir(exist_ok=True)

@@ -162,15 +162,7 @@ def main() -> int:
                         help="wait for the 1-minute load average to drop below this")
     parser.add_argument("--wait", type=float, default=120, help="longest wait for --max-load")
     args = parser.parse_args()
-    try:
-        result = run(args)
-    except BenchError as exc:
-        log(f"FAILED: {exc}")
-        return 1
-    text = json.dumps(result, ensure_ascii=False, indent=2)
-    print(text)
-    harness.result_save(text, "tourism")
-    return 0
+    return harness.run_and_report(run, args, "tourism")
 
 
 if __name__ == "__main__":
