@@ -15,9 +15,13 @@ survive a change of server connection: set DATABASE_PREPARED_STATEMENTS=0 there.
 Other databases (SQLite) run the statement through Django's own cursor.
 """
 
+from datetime import UTC, datetime
+
 import psycopg
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -51,3 +55,13 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
     with wrapped as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def aware(value) -> datetime | None:
+    """A datetime column as `fetch_all` returns it — aware on PostgreSQL; on SQLite a naive
+    UTC datetime or its text — as an aware datetime (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)

@@ -16,12 +16,10 @@ last) and id — the order of `queries._by_urgency` — then the counts (`part` 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from civicport.core import prepared
 from civicport.core.models import Agency
@@ -32,18 +30,9 @@ from civicport.publicservices.models import Dossier, Procedure, ProcedureStep
 ROW_START, TIMES = 3, 6
 
 
-def _aware(value):
-    """A datetime read by a plain cursor: aware on PostgreSQL; naive UTC (or its text) on
-    SQLite."""
-    if value is None or isinstance(value, datetime) and timezone.is_aware(value):
-        return value
-    moment = parse_datetime(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC)
-
-
 def _aware_times(row: tuple) -> tuple:
     head, times, tail = row[:TIMES], row[TIMES:TIMES + 3], row[TIMES + 3:]
-    return (*head, *(_aware(value) for value in times), *tail)
+    return (*head, *(prepared.aware(value) for value in times), *tail)
 
 
 # The urgency groups of the inbox, in its order; `deadlines.urgency` gives the same flags.

@@ -20,13 +20,12 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from civicport.core import prepared
 from civicport.core.auth import normalize_phone
@@ -208,16 +207,6 @@ def _fetch(code: str, account: str, since: datetime) -> tuple[int, dict | None]:
     return failures, row
 
 
-def _aware(value) -> datetime | None:
-    """A datetime column read by a plain cursor: aware on PostgreSQL; on SQLite a naive UTC
-    datetime or its text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-
-
 def _tracked(row: dict) -> Tracked:
     return Tracked(
         code=row["code"],
@@ -226,10 +215,10 @@ def _tracked(row: dict) -> Tracked:
         agency=row["agency"],
         current_agency=row["current_agency"],
         applicant_initials=name_initials(row["applicant_name"]),
-        received_at=_aware(row["received_at"]),
-        due_at=_aware(row["due_at"]),
-        finished_at=_aware(row["finished_at"]),
-        returned_at=_aware(row["returned_at"]),
+        received_at=prepared.aware(row["received_at"]),
+        due_at=prepared.aware(row["due_at"]),
+        finished_at=prepared.aware(row["finished_at"]),
+        returned_at=prepared.aware(row["returned_at"]),
         paused=row["paused_at"] is not None,
         timeline=_timeline(row["events"]),
     )
@@ -245,7 +234,7 @@ def _timeline(rows: list[tuple]) -> list[TimelineEntry]:
     names = dict(Agency.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
     return [
         TimelineEntry(
-            at=_aware(at),
+            at=prepared.aware(at),
             action=action,
             label=str(CITIZEN_EVENT_LABELS.get(action) or ACTION_LABELS.get(action, action)),
             agency=agency_name or "",

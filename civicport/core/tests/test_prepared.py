@@ -44,3 +44,14 @@ def test_django_statements_stay_unprepared():
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 /* core.prepared django */")
     assert _prepared_here("django") == []
+
+
+def test_aware_reads_datetimes_as_either_database_returns_them():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    moment = datetime(2026, 2, 13, 3, 0, tzinfo=UTC)
+    hanoi = moment.astimezone(timezone(timedelta(hours=7)))
+    assert prepared.aware(None) is None
+    assert prepared.aware(hanoi) is hanoi
+    assert prepared.aware(moment.replace(tzinfo=None)) == moment  # SQLite: naive UTC
+    assert prepared.aware("2026-02-13 03:00:00") == moment
